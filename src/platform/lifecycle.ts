@@ -1,0 +1,56 @@
+// Shutdown in order. Components register a stop step in one of three phases:
+//   intake  – stop taking new work (API listener, SIP routes, SMPP submits)
+//   drain   – let in-flight work finish (calls, deliveries), bounded by the grace period
+//   flush   – write what is buffered (records) and close connections (databases, Redis)
+// stop() runs the phases in order, each step at most once, and never throws.
+import type { Logger } from 'pino';
+
+export type Phase = 'intake' | 'drain' | 'flush';
+const PHASES: Phase[] = ['intake', 'drain', 'flush'];
+
+export interface StopStep {
+  name: string;
+  run(signal: AbortSignal): Promise<void> | void;
+}
+
+export class Lifecycle {
+  readonly #steps: Record<Phase, StopStep[]> = { intake: [], drain: [], flush: [] };
+  #stopping: Promise<void> | undefined;
+
+  constructor(private readonly log: Logger) {}
+
+  onStop(phase: Phase, name: string, run: StopStep['run']): void {
+    this.#steps[phase].push({ name, run });
+  }
+
+  get stopping(): boolean {
+    return this.#stopping !== undefined;
+  }
+
+  /** Runs every step; the drain phase is cut short (signal aborted) when graceMs passes. */
+  stop(graceMs: number): Promise<void> {
+    this.#stopping ??= this.#run(graceMs);
+    return this.#stopping;
+  }
+
+  async #run(graceMs: number): Promise<void> {
+    const grace = new AbortController();
+    const timer = setTimeout(() => grace.abort(new Error('grace period over')), graceMs);
+    timer.unref();
+    for (const phase of PHASES) {
+      // Flush steps run in reverse registration order: the records writer, registered after the
+      // databases, flushes before they close.
+      const steps = phase === 'flush' ? [...this.#steps[phase]].reverse() : this.#steps[phase];
+      for (const step of steps) {
+        const started = Date.now();
+        try {
+          await step.run(phase === 'drain' ? grace.signal : new AbortController().signal);
+          this.log.info({ phase, step: step.name, ms: Date.now() - started }, 'shutdown step done');
+        } catch (err) {
+          this.log.error({ err, phase, step: step.name }, 'shutdown step failed');
+        }
+      }
+    }
+    clearTimeout(timer);
+  }
+}
