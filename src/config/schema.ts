@@ -110,6 +110,9 @@ const CryptoSection = Section('Envelope encryption of content at rest', {
     description: 'where region keys come from: file (embedded); cloud KMS providers plug in behind the same interface',
   }),
   keyDir: Type.String({ default: '', description: 'key directory for the file provider; empty means <embedded.dataDir>/keys' }),
+  urlSigningKey: Type.Optional(
+    SecretRef('key (32+ bytes, base64) signing short-lived content links; shared by every instance. Generated under keyDir in the embedded default'),
+  ),
 });
 
 const ObjectsSection = Section('Object storage for recordings and media', {

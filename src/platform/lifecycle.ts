@@ -2,7 +2,8 @@
 //   intake  – stop taking new work (API listener, SIP routes, SMPP submits)
 //   drain   – let in-flight work finish (calls, deliveries), bounded by the grace period
 //   flush   – write what is buffered (records) and close connections (databases, Redis)
-// stop() runs the phases in order, each step at most once, and never throws.
+// stop() runs the phases in order and, within a phase, the steps in registration order (main.ts
+// registers them in the order they must run); each step runs once and stop() never throws.
 import type { Logger } from 'pino';
 
 export type Phase = 'intake' | 'drain' | 'flush';
@@ -38,10 +39,7 @@ export class Lifecycle {
     const timer = setTimeout(() => grace.abort(new Error('grace period over')), graceMs);
     timer.unref();
     for (const phase of PHASES) {
-      // Flush steps run in reverse registration order: the records writer, registered after the
-      // databases, flushes before they close.
-      const steps = phase === 'flush' ? [...this.#steps[phase]].reverse() : this.#steps[phase];
-      for (const step of steps) {
+      for (const step of this.#steps[phase]) {
         const started = Date.now();
         try {
           await step.run(phase === 'drain' ? grace.signal : new AbortController().signal);

@@ -1,0 +1,175 @@
+// The composition root: builds every dependency from the configuration and hands it to the
+// factories that need it. main.ts calls startApp(); tests call it too, with their own config.
+//
+// Start order: logger and metrics → databases (migrated) → shared state → caches → records writer →
+// crypto and objects → services → API. Stop order (lifecycle): stop intake → drain → flush records →
+// close the API → close shared state and databases.
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Config } from './config/index.js';
+import { createLogger } from './platform/logger.js';
+import { createRegistry, gauge } from './platform/metrics.js';
+import { Health } from './platform/health.js';
+import { Lifecycle } from './platform/lifecycle.js';
+import { openStores, type Stores } from './store/stores.js';
+import { openSharedState, type SharedState } from './state/index.js';
+import { InvalidationBus } from './cache/invalidation.js';
+import { NumberCache } from './cache/number-cache.js';
+import { PlanCache } from './plan/plan-cache.js';
+import { PlanService } from './plan/plan.service.js';
+import { AccountsService } from './accounts/accounts.service.js';
+import { RecordsWriter, CDR, MDR } from './records/index.js';
+import { Envelope, FileKeyProvider, UrlSigner } from './crypto/index.js';
+import { FsObjectStore, type ObjectStore } from './objects/index.js';
+import { Authenticator } from './api/authenticator.js';
+import { buildApi } from './api/server.js';
+import type { Api, ApiModule } from './api/types.js';
+import { healthRoutes } from './api/routes/health.routes.js';
+import { customersRoutes } from './api/routes/customers.routes.js';
+import { numbersRoutes } from './api/routes/numbers.routes.js';
+import { planRoutes } from './api/routes/plan.routes.js';
+import { seedDemo, type DemoSeed } from './demo/seed.js';
+
+export interface App {
+  config: Config;
+  log: Logger;
+  metrics: Registry;
+  health: Health;
+  lifecycle: Lifecycle;
+  stores: Stores;
+  state: SharedState;
+  bus: InvalidationBus;
+  numbers: NumberCache;
+  plan: PlanCache;
+  records: RecordsWriter;
+  envelope: Envelope;
+  objects: ObjectStore;
+  signer: UrlSigner;
+  accounts: AccountsService;
+  planService: PlanService;
+  api: Api;
+  apiUrl: string;
+  demo?: DemoSeed;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Embedded databases in memory instead of under dataDir (tests). */
+  inMemory?: boolean;
+  /** Where the demo banner goes; defaults to stderr. */
+  print?: (text: string) => void;
+  log?: Logger;
+}
+
+export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
+  const log = opts.log ?? createLogger({ level: config.log.level, instance: config.instance.id });
+  const metrics = createRegistry({ instance: config.instance.id });
+  const health = new Health();
+  const lifecycle = new Lifecycle(log);
+  const dataDir = path.resolve(config.embedded.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  gauge(metrics, 'build_info', 'Always 1; labels say what runs', ['version', 'region']).set({ version: process.env.npm_package_version ?? 'dev', region: config.instance.region }, 1);
+
+  const stores = await openStores({ config, log, ...(opts.inMemory ? { inMemory: true } : {}) });
+  health.register('db:control', () => stores.control.ping());
+  for (const { db, regions } of stores.router.distinctDatabases()) health.register(`db:${regions.join('+')}`, () => db.ping());
+
+  const state = await openSharedState(config, log);
+  health.register(`shared-state:${state.backend}`, () => state.ping());
+
+  const bus = new InvalidationBus(state, log.child({ component: 'cache' }));
+  await bus.start();
+  const numbers = new NumberCache(stores.router, bus, log.child({ component: 'cache' }), metrics);
+  const plan = new PlanCache(stores.control, bus, log.child({ component: 'cache' }), metrics);
+  await Promise.all([numbers.load(), plan.load()]);
+
+  const records = new RecordsWriter({
+    router: stores.router,
+    kinds: [CDR, MDR],
+    spoolDir: config.records.spoolDir || path.join(dataDir, 'spool'),
+    batchMaxRows: config.records.batchMaxRows,
+    flushIntervalMs: config.records.flushIntervalMs,
+    maxConcurrentFlushes: config.records.maxConcurrentFlushes,
+    replayIntervalMs: config.records.replayIntervalMs,
+    log,
+    metrics,
+  });
+  await records.start();
+
+  const keyDir = config.crypto.keyDir || path.join(dataDir, 'keys');
+  const envelope = new Envelope(new FileKeyProvider(keyDir, stores.embedded));
+  const signer = new UrlSigner(urlSigningKey(config, keyDir, stores.embedded));
+  const objects = new FsObjectStore(config.objects.dir || path.join(dataDir, 'objects'));
+
+  const accounts = new AccountsService({ router: stores.router, bus });
+  const planService = new PlanService(stores.control, bus);
+  const authenticator = new Authenticator(stores.router, bus, metrics);
+  const modules: ApiModule[] = [
+    healthRoutes({ health, metrics }),
+    customersRoutes(accounts),
+    numbersRoutes(accounts),
+    planRoutes(planService, plan),
+  ];
+  const api = await buildApi({ config: config.api, log, metrics, state, authenticator, modules });
+  await api.listen({ host: config.api.host, port: config.api.port });
+  const address = api.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.api.port;
+  const apiUrl = config.api.publicBaseUrl || `http://${config.api.host}:${port}`;
+  log.info({ url: apiUrl }, 'side-API listening');
+
+  let demo: DemoSeed | undefined;
+  if (stores.embedded && config.embedded.seedDemo) {
+    demo = await seedDemo({
+      control: stores.control,
+      accounts,
+      plan: planService,
+      dataDir,
+      apiUrl,
+      print: opts.print ?? ((text) => process.stderr.write(`\n${text}\n\n`)),
+    });
+  }
+
+  lifecycle.onStop('intake', 'readiness', () => health.setDraining());
+  lifecycle.onStop('flush', 'records', () => records.close());
+  lifecycle.onStop('flush', 'api', () => api.close());
+  lifecycle.onStop('flush', 'invalidation', () => bus.stop());
+  lifecycle.onStop('flush', 'shared-state', () => state.close());
+  lifecycle.onStop('flush', 'databases', () => stores.close());
+
+  return {
+    config,
+    log,
+    metrics,
+    health,
+    lifecycle,
+    stores,
+    state,
+    bus,
+    numbers,
+    plan,
+    records,
+    envelope,
+    objects,
+    signer,
+    accounts,
+    planService,
+    api,
+    apiUrl,
+    ...(demo ? { demo } : {}),
+    stop: () => lifecycle.stop(config.shutdown.graceMs),
+  };
+}
+
+function urlSigningKey(config: Config, keyDir: string, embedded: boolean): Buffer {
+  if (config.crypto.urlSigningKey) return Buffer.from(config.crypto.urlSigningKey.reveal(), 'base64');
+  if (!embedded) throw new Error('crypto.urlSigningKey is required when databases are configured (every instance must share it)');
+  const file = path.join(keyDir, 'url-signing.key');
+  if (!existsSync(file)) {
+    mkdirSync(keyDir, { recursive: true, mode: 0o700 });
+    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+  }
+  return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+}
