@@ -64,10 +64,14 @@ export class RecordsWriter {
   readonly #kinds = new Map<string, RecordKind<unknown>>();
   readonly #queues = new Map<Region, RegionQueue>();
   readonly #inflight = new Set<Promise<void>>();
+  /** Writes still waiting for their customer's region; flush() waits for them too. */
+  readonly #resolving = new Set<Promise<unknown>>();
   readonly #spool: Spool;
   readonly #log: Logger;
   readonly #m;
   #closed = false;
+  /** Set when close() starts: region lookups stop retrying so shutdown stays bounded. */
+  #closing = false;
 
   constructor(private readonly opts: RecordsWriterOptions) {
     this.#spool = new Spool(opts.spoolDir);
@@ -110,7 +114,20 @@ export class RecordsWriter {
     const id = kind.id(record);
     const enqueuedAt = performance.now();
     const customerId = kind.customerId(record);
-    const region = await this.opts.router.regionOfCustomer(customerId);
+    const lookup = this.#regionOf(customerId);
+    this.#resolving.add(lookup);
+    let region: Region | undefined;
+    try {
+      region = await lookup;
+    } catch (err) {
+      // The control plane stayed unreachable until shutdown: keep the row for an operator.
+      this.#log.error({ err, kind: kind.name, recordId: id, customerId }, 'region of record unknown at shutdown: dead-lettered');
+      this.#m.dead.inc({ kind: kind.name, region: 'unknown' });
+      await this.#spool.deadLetter('unknown', kind.name, [row], 'region lookup failed');
+      return;
+    } finally {
+      this.#resolving.delete(lookup);
+    }
     if (!region || !this.opts.router.isServed(region)) {
       // No region to write to: keep the row for an operator rather than lose it.
       this.#log.error({ kind: kind.name, recordId: id, customerId }, 'record for a customer with no served region: dead-lettered');
@@ -132,8 +149,22 @@ export class RecordsWriter {
     });
   }
 
+  /** The customer's region; retried while the control plane is unreachable, given up only at close. */
+  async #regionOf(customerId: string): Promise<Region | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.opts.router.regionOfCustomer(customerId);
+      } catch (err) {
+        if (this.#closing || !isTransient(err)) throw err;
+        if (attempt === 0) this.#log.warn({ err: { message: (err as Error).message }, customerId }, 'customer region lookup failed: retrying');
+        await new Promise((r) => setTimeout(r, this.opts.replayIntervalMs));
+      }
+    }
+  }
+
   /** Writes everything queued; used at shutdown. Spools what cannot reach its database. */
   async flush(): Promise<void> {
+    while (this.#resolving.size > 0) await Promise.allSettled([...this.#resolving]);
     for (;;) {
       for (const q of this.#queues.values()) {
         for (const [kindName, timer] of q.timers) {
@@ -149,6 +180,7 @@ export class RecordsWriter {
 
   /** Stops timers after a final flush; a last replay attempt is made for regions that came back. */
   async close(): Promise<void> {
+    this.#closing = true;
     await this.flush();
     this.#closed = true;
     for (const q of this.#queues.values()) {

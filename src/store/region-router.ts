@@ -16,6 +16,7 @@ export class RegionRouter {
   // A customer's region never changes once created (moving one is a migration procedure, not an
   // update), so the directory cache needs no expiry; deletions evict explicitly.
   readonly #customerRegion = new Map<string, Region>();
+  readonly #lookups = new Map<string, Promise<Region | undefined>>();
 
   constructor(
     readonly control: Db,
@@ -49,16 +50,32 @@ export class RegionRouter {
     return [...byDb.values()];
   }
 
-  async regionOfCustomer(customerId: string): Promise<Region | undefined> {
-    const cached = this.#customerRegion.get(customerId);
-    if (cached) return cached;
-    const { rows } = await this.control.query<{ region: Region }>(
-      'SELECT region FROM customer_directory WHERE customer_id = $1',
-      [customerId],
+  /** Loads the whole directory (ids and regions only: small even for a million customers). */
+  async loadDirectory(): Promise<number> {
+    const { rows } = await this.control.query<{ customer_id: string; region: Region }>(
+      'SELECT customer_id, region FROM customer_directory',
     );
-    const region = rows[0]?.region;
-    if (region) this.#customerRegion.set(customerId, region);
-    return region;
+    for (const r of rows) this.#customerRegion.set(r.customer_id, r.region);
+    return rows.length;
+  }
+
+  /** Synchronous when the customer is known (the hot path); one shared lookup per unknown customer. */
+  regionOfCustomer(customerId: string): Promise<Region | undefined> {
+    const cached = this.#customerRegion.get(customerId);
+    if (cached) return Promise.resolve(cached);
+    let lookup = this.#lookups.get(customerId);
+    if (!lookup) {
+      lookup = this.control
+        .query<{ region: Region }>('SELECT region FROM customer_directory WHERE customer_id = $1', [customerId])
+        .then(({ rows }) => {
+          const region = rows[0]?.region;
+          if (region) this.#customerRegion.set(customerId, region);
+          return region;
+        })
+        .finally(() => this.#lookups.delete(customerId));
+      this.#lookups.set(customerId, lookup);
+    }
+    return lookup;
   }
 
   /** The database holding a customer's data; unknown customers are 404. */

@@ -56,6 +56,8 @@ export async function openStores({ config, log, now = () => new Date(), inMemory
 
   const router = new RegionRouter(control, regions);
   await migrateAll(control, router, log, now());
+  const customers = await router.loadDirectory();
+  log.info({ customers }, 'customer directory loaded');
   return {
     control,
     router,
