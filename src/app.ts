@@ -32,6 +32,11 @@ import { customersRoutes } from './api/routes/customers.routes.js';
 import { numbersRoutes } from './api/routes/numbers.routes.js';
 import { planRoutes } from './api/routes/plan.routes.js';
 import { seedDemo, type DemoSeed } from './demo/seed.js';
+import type { Feature, FeatureContext } from './feature.js';
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 export interface App {
   config: Config;
@@ -53,6 +58,8 @@ export interface App {
   api: Api;
   apiUrl: string;
   demo?: DemoSeed;
+  /** What each feature returned from start(), by feature name. */
+  features: Record<string, unknown>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +69,13 @@ export interface StartOptions {
   /** Where the demo banner goes; defaults to stderr. */
   print?: (text: string) => void;
   log?: Logger;
+  /** Features to start; defaults to every feature the configuration enables. */
+  features?: Feature[];
+}
+
+/** Every feature, in start order. */
+export function defaultFeatures(_config: Config): Feature[] {
+  return [];
 }
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
@@ -71,11 +85,15 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const lifecycle = new Lifecycle(log);
   const dataDir = path.resolve(config.embedded.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  gauge(metrics, 'build_info', 'Always 1; labels say what runs', ['version', 'region']).set({ version: process.env.npm_package_version ?? 'dev', region: config.instance.region }, 1);
+  gauge(metrics, 'build_info', 'Always 1; labels say what runs', ['version', 'region']).set(
+    { version: VERSION, region: config.instance.region },
+    1,
+  );
 
   const stores = await openStores({ config, log, ...(opts.inMemory ? { inMemory: true } : {}) });
   health.register('db:control', () => stores.control.ping());
-  for (const { db, regions } of stores.router.distinctDatabases()) health.register(`db:${regions.join('+')}`, () => db.ping());
+  for (const { db, regions } of stores.router.distinctDatabases())
+    health.register(`db:${regions.join('+')}`, () => db.ping());
 
   const state = await openSharedState(config, log);
   health.register(`shared-state:${state.backend}`, () => state.ping());
@@ -113,6 +131,35 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     numbersRoutes(accounts),
     planRoutes(planService, plan),
   ];
+
+  // Stop steps run in registration order within a phase: features register theirs while starting,
+  // ahead of the shared ones below (their records must flush before the writer closes).
+  lifecycle.onStop('intake', 'readiness', () => health.setDraining());
+  const ctx: FeatureContext = {
+    config,
+    log,
+    metrics,
+    health,
+    lifecycle,
+    stores,
+    state,
+    bus,
+    numbers,
+    plan,
+    records,
+    envelope,
+    objects,
+    signer,
+    accounts,
+    dataDir,
+  };
+  const started: Record<string, unknown> = {};
+  for (const feature of opts.features ?? defaultFeatures(config)) {
+    const handle = await feature.start(ctx);
+    started[feature.name] = handle;
+    modules.push(...(handle.apiModules ?? []));
+    log.info({ feature: feature.name }, 'feature started');
+  }
   const api = await buildApi({ config: config.api, log, metrics, state, authenticator, modules });
   await api.listen({ host: config.api.host, port: config.api.port });
   const address = api.server.address();
@@ -132,7 +179,6 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     });
   }
 
-  lifecycle.onStop('intake', 'readiness', () => health.setDraining());
   lifecycle.onStop('flush', 'records', () => records.close());
   lifecycle.onStop('flush', 'api', () => api.close());
   lifecycle.onStop('flush', 'invalidation', () => bus.stop());
@@ -159,13 +205,17 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     api,
     apiUrl,
     ...(demo ? { demo } : {}),
+    features: started,
     stop: () => lifecycle.stop(config.shutdown.graceMs),
   };
 }
 
 function urlSigningKey(config: Config, keyDir: string, embedded: boolean): Buffer {
   if (config.crypto.urlSigningKey) return Buffer.from(config.crypto.urlSigningKey.reveal(), 'base64');
-  if (!embedded) throw new Error('crypto.urlSigningKey is required when databases are configured (every instance must share it)');
+  if (!embedded)
+    throw new Error(
+      'crypto.urlSigningKey is required when databases are configured (every instance must share it)',
+    );
   const file = path.join(keyDir, 'url-signing.key');
   if (!existsSync(file)) {
     mkdirSync(keyDir, { recursive: true, mode: 0o700 });

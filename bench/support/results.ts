@@ -20,7 +20,8 @@ export function writeSection(name: string, command: string, body: string): void 
     `### ${name}\n\n` +
     `Measured ${new Date().toISOString()} with \`${command}\` on ${machineLine()}.\n\n`;
   const section = `${header}${body.trim()}\n<!-- /bench:${name} -->\n`;
-  const intro = '# Benchmark results\n\nEach section is rewritten by its benchmark (`make bench`, or `make bench BENCH=<name>`).\n';
+  const intro =
+    '# Benchmark results\n\nEach section is rewritten by its benchmark (`make bench`, or `make bench BENCH=<name>`).\n';
   let text = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : intro;
   const start = text.indexOf(`\n<!-- bench:${name} -->\n`);
   const endMarker = `<!-- /bench:${name} -->\n`;

@@ -32,17 +32,28 @@ export class AccountsService {
     const { router } = this.deps;
     const db = router.region(input.region);
     const id = randomUUID();
-    await router.control.query('INSERT INTO customer_directory (customer_id, region) VALUES ($1, $2)', [id, input.region]);
+    await router.control.query('INSERT INTO customer_directory (customer_id, region) VALUES ($1, $2)', [
+      id,
+      input.region,
+    ]);
     try {
       const customer = await db.tx(async (q) => {
         const c = await customers.insertCustomer(q, { id, name: input.name, region: input.region });
-        await auditCustomer(q, id, { actor: actorName(by), action: 'customer.create', resource: 'customer', resourceId: id, details: { region: input.region } });
+        await auditCustomer(q, id, {
+          actor: actorName(by),
+          action: 'customer.create',
+          resource: 'customer',
+          resourceId: id,
+          details: { region: input.region },
+        });
         return c;
       });
       router.rememberCustomer(id, input.region);
       return customer;
     } catch (err) {
-      await router.control.query('DELETE FROM customer_directory WHERE customer_id = $1', [id]).catch(() => undefined);
+      await router.control
+        .query('DELETE FROM customer_directory WHERE customer_id = $1', [id])
+        .catch(() => undefined);
       throw err;
     }
   }
@@ -55,12 +66,19 @@ export class AccountsService {
   }
 
   /** Pages through every served region in turn; the cursor is "<region>:<last id>". */
-  async listCustomers(cursor: string | undefined, limit: number): Promise<{ items: customers.Customer[]; next?: string }> {
+  async listCustomers(
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ items: customers.Customer[]; next?: string }> {
     const served = this.deps.router.served();
     let [region, after] = cursor ? (cursor.split(':') as [Region, string]) : [served[0], undefined];
     const items: customers.Customer[] = [];
     while (region && items.length < limit) {
-      const page = await customers.listCustomers(this.deps.router.region(region), after, limit - items.length);
+      const page = await customers.listCustomers(
+        this.deps.router.region(region),
+        after,
+        limit - items.length,
+      );
       items.push(...page);
       if (items.length >= limit) {
         const last = page[page.length - 1];
@@ -72,11 +90,22 @@ export class AccountsService {
     return { items };
   }
 
-  async updateCustomer(by: Principal, id: string, patch: { name?: string; status?: customers.CustomerStatus }) {
+  async updateCustomer(
+    by: Principal,
+    id: string,
+    patch: { name?: string; status?: customers.CustomerStatus },
+  ) {
     const { db } = await this.deps.router.forCustomer(id);
     const c = await db.tx(async (q) => {
       const updated = await customers.updateCustomer(q, id, patch);
-      if (updated) await auditCustomer(q, id, { actor: actorName(by), action: 'customer.update', resource: 'customer', resourceId: id, details: { fields: Object.keys(patch) } });
+      if (updated)
+        await auditCustomer(q, id, {
+          actor: actorName(by),
+          action: 'customer.update',
+          resource: 'customer',
+          resourceId: id,
+          details: { fields: Object.keys(patch) },
+        });
       return updated;
     });
     if (!c) throw Errors.notFound('customer');
@@ -92,7 +121,12 @@ export class AccountsService {
     const secretHash = await hashSecret(key.secret);
     const stored = await db.tx(async (q) => {
       const k = await keys.insertKey(q, 'api_keys', { id: key.id, name, secretHash, customerId });
-      await auditCustomer(q, customerId, { actor: actorName(by), action: 'api-key.create', resource: 'api-key', resourceId: key.id });
+      await auditCustomer(q, customerId, {
+        actor: actorName(by),
+        action: 'api-key.create',
+        resource: 'api-key',
+        resourceId: key.id,
+      });
       return k;
     });
     return { stored, token: key.token };
@@ -109,7 +143,13 @@ export class AccountsService {
       const k = await keys.findKey(q, 'api_keys', keyId);
       if (!k || k.customerId !== customerId) return false;
       const done = await keys.revokeKey(q, 'api_keys', keyId);
-      if (done) await auditCustomer(q, customerId, { actor: actorName(by), action: 'api-key.revoke', resource: 'api-key', resourceId: keyId });
+      if (done)
+        await auditCustomer(q, customerId, {
+          actor: actorName(by),
+          action: 'api-key.revoke',
+          resource: 'api-key',
+          resourceId: keyId,
+        });
       return done;
     });
     if (!revoked) throw Errors.notFound('api key');
@@ -121,7 +161,12 @@ export class AccountsService {
     const secretHash = await hashSecret(key.secret);
     const stored = await this.deps.router.control.tx(async (q) => {
       const k = await keys.insertKey(q, 'operator_keys', { id: key.id, name, secretHash });
-      await auditControl(q, { actor: actorName(by), action: 'operator-key.create', resource: 'operator-key', resourceId: key.id });
+      await auditControl(q, {
+        actor: actorName(by),
+        action: 'operator-key.create',
+        resource: 'operator-key',
+        resourceId: key.id,
+      });
       return k;
     });
     return { stored, token: key.token };
@@ -134,7 +179,13 @@ export class AccountsService {
   async revokeOperatorKey(by: Principal, keyId: string): Promise<void> {
     const revoked = await this.deps.router.control.tx(async (q) => {
       const done = await keys.revokeKey(q, 'operator_keys', keyId);
-      if (done) await auditControl(q, { actor: actorName(by), action: 'operator-key.revoke', resource: 'operator-key', resourceId: keyId });
+      if (done)
+        await auditControl(q, {
+          actor: actorName(by),
+          action: 'operator-key.revoke',
+          resource: 'operator-key',
+          resourceId: keyId,
+        });
       return done;
     });
     if (!revoked) throw Errors.notFound('operator key');
@@ -152,7 +203,11 @@ export class AccountsService {
     const { region, db } = await router.forCustomer(customerId);
     const country = input.country ?? countryOf(input.e164);
     try {
-      await router.control.query('INSERT INTO number_index (e164, customer_id, region) VALUES ($1, $2, $3)', [input.e164, customerId, region]);
+      await router.control.query('INSERT INTO number_index (e164, customer_id, region) VALUES ($1, $2, $3)', [
+        input.e164,
+        customerId,
+        region,
+      ]);
     } catch (err) {
       if (isUniqueViolation(err)) throw Errors.conflict(`number ${input.e164} already has an owner`);
       throw err;
@@ -161,11 +216,18 @@ export class AccountsService {
     try {
       created = await db.tx(async (q) => {
         const n = await numbers.insertNumber(q, { ...input, country, customerId }, region);
-        await auditCustomer(q, customerId, { actor: actorName(by), action: 'number.create', resource: 'number', resourceId: input.e164 });
+        await auditCustomer(q, customerId, {
+          actor: actorName(by),
+          action: 'number.create',
+          resource: 'number',
+          resourceId: input.e164,
+        });
         return n;
       });
     } catch (err) {
-      await router.control.query('DELETE FROM number_index WHERE e164 = $1', [input.e164]).catch(() => undefined);
+      await router.control
+        .query('DELETE FROM number_index WHERE e164 = $1', [input.e164])
+        .catch(() => undefined);
       throw err;
     }
     await this.deps.bus.publish({ type: 'number', e164: input.e164 });
@@ -214,7 +276,12 @@ export class AccountsService {
     const current = await this.getNumber(customerId, e164);
     await this.deps.router.region(current.region).tx(async (q) => {
       await numbers.deleteNumber(q, e164);
-      await auditCustomer(q, current.customerId, { actor: actorName(by), action: 'number.delete', resource: 'number', resourceId: e164 });
+      await auditCustomer(q, current.customerId, {
+        actor: actorName(by),
+        action: 'number.delete',
+        resource: 'number',
+        resourceId: e164,
+      });
     });
     await this.deps.router.control.query('DELETE FROM number_index WHERE e164 = $1', [e164]);
     await this.deps.bus.publish({ type: 'number', e164 });
@@ -224,7 +291,11 @@ export class AccountsService {
 export function countryOf(e164: string): string {
   const parsed = parsePhoneNumberFromString(e164);
   if (!parsed?.country) {
-    throw new AppError('NUMBER_COUNTRY_UNKNOWN', 400, `cannot tell the country of ${e164}; give "country" explicitly`);
+    throw new AppError(
+      'NUMBER_COUNTRY_UNKNOWN',
+      400,
+      `cannot tell the country of ${e164}; give "country" explicitly`,
+    );
   }
   return parsed.country;
 }

@@ -44,11 +44,10 @@ export async function insertKey(
           'INSERT INTO api_keys (id, customer_id, name, secret_hash) VALUES ($1, $2, $3, $4) RETURNING *',
           [k.id, k.customerId, k.name, k.secretHash],
         )
-      : await q.query<Row>('INSERT INTO operator_keys (id, name, secret_hash) VALUES ($1, $2, $3) RETURNING *', [
-          k.id,
-          k.name,
-          k.secretHash,
-        ]);
+      : await q.query<Row>(
+          'INSERT INTO operator_keys (id, name, secret_hash) VALUES ($1, $2, $3) RETURNING *',
+          [k.id, k.name, k.secretHash],
+        );
   return fromRow(rows[0] as Row);
 }
 
@@ -67,6 +66,9 @@ export async function listKeys(q: Queryable, table: KeyTable, customerId?: strin
 
 /** Returns false when the key did not exist or was already revoked. */
 export async function revokeKey(q: Queryable, table: KeyTable, id: string): Promise<boolean> {
-  const { rowCount } = await q.query(`UPDATE ${table} SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [id]);
+  const { rowCount } = await q.query(
+    `UPDATE ${table} SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`,
+    [id],
+  );
   return rowCount > 0;
 }

@@ -20,11 +20,8 @@ export async function auditCustomer(q: Queryable, customerId: string, e: AuditEn
 
 /** Provider-side changes (carriers, routes, operator keys): in the control plane. */
 export async function auditControl(q: Queryable, e: AuditEntry): Promise<void> {
-  await q.query('INSERT INTO control_audit (actor, action, resource, resource_id, details) VALUES ($1, $2, $3, $4, $5)', [
-    e.actor,
-    e.action,
-    e.resource,
-    e.resourceId ?? null,
-    JSON.stringify(e.details ?? {}),
-  ]);
+  await q.query(
+    'INSERT INTO control_audit (actor, action, resource, resource_id, details) VALUES ($1, $2, $3, $4, $5)',
+    [e.actor, e.action, e.resource, e.resourceId ?? null, JSON.stringify(e.details ?? {})],
+  );
 }

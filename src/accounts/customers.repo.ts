@@ -25,10 +25,20 @@ interface Row {
 const COLUMNS = 'id, name, billing_region, status, created_at, updated_at';
 
 function fromRow(r: Row): Customer {
-  return { id: r.id, name: r.name, billingRegion: r.billing_region, status: r.status, createdAt: r.created_at, updatedAt: r.updated_at };
+  return {
+    id: r.id,
+    name: r.name,
+    billingRegion: r.billing_region,
+    status: r.status,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }
 
-export async function insertCustomer(q: Queryable, c: { id: string; name: string; region: Region }): Promise<Customer> {
+export async function insertCustomer(
+  q: Queryable,
+  c: { id: string; name: string; region: Region },
+): Promise<Customer> {
   const { rows } = await q.query<Row>(
     `INSERT INTO customers (id, name, billing_region) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
     [c.id, c.name, c.region],
@@ -42,7 +52,11 @@ export async function findCustomer(q: Queryable, id: string): Promise<Customer |
 }
 
 /** Keyset pagination by id. */
-export async function listCustomers(q: Queryable, after: string | undefined, limit: number): Promise<Customer[]> {
+export async function listCustomers(
+  q: Queryable,
+  after: string | undefined,
+  limit: number,
+): Promise<Customer[]> {
   const { rows } = await q.query<Row>(
     `SELECT ${COLUMNS} FROM customers WHERE ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2`,
     [after ?? null, limit],

@@ -1,8 +1,12 @@
 // The settings of a number, as the API accepts them and as every instance caches them.
 // TypeBox schemas double as the API's JSON schemas and the static types.
 import { Type, type Static } from '@sinclair/typebox';
+import type { Region } from '../config/index.js';
 
-export const E164 = Type.String({ pattern: '^\\+[1-9][0-9]{5,14}$', description: 'E.164 number, e.g. +14155550100' });
+export const E164 = Type.String({
+  pattern: '^\\+[1-9][0-9]{5,14}$',
+  description: 'E.164 number, e.g. +14155550100',
+});
 
 export const NumberStatusSchema = Type.Union(
   [Type.Literal('active'), Type.Literal('pending_kyc'), Type.Literal('suspended')],
@@ -11,14 +15,20 @@ export const NumberStatusSchema = Type.Union(
 export type NumberStatus = Static<typeof NumberStatusSchema>;
 
 // Optional rather than defaulted: JSON-schema defaults inside a union branch are not applied.
-const Timeout = Type.Optional(Type.Integer({ minimum: 5, maximum: 300, description: 'ring timeout in seconds (default 30)' }));
+const Timeout = Type.Optional(
+  Type.Integer({ minimum: 5, maximum: 300, description: 'ring timeout in seconds (default 30)' }),
+);
 export const DEFAULT_RING_TIMEOUT_SEC = 30;
 
 export const DestinationSchema = Type.Union([
   Type.Object(
     {
       type: Type.Literal('sip'),
-      uri: Type.String({ pattern: '^sips?:[^\\s]+$', maxLength: 512, description: 'SIP URI of the customer endpoint' }),
+      uri: Type.String({
+        pattern: '^sips?:[^\\s]+$',
+        maxLength: 512,
+        description: 'SIP URI of the customer endpoint',
+      }),
       timeoutSec: Timeout,
     },
     { additionalProperties: false },
@@ -29,7 +39,10 @@ export const DestinationSchema = Type.Union([
       e164: E164,
       timeoutSec: Timeout,
     },
-    { additionalProperties: false, description: 'forward to a phone number, routed out like a customer call' },
+    {
+      additionalProperties: false,
+      description: 'forward to a phone number, routed out like a customer call',
+    },
   ),
 ]);
 export type Destination = Static<typeof DestinationSchema>;
@@ -37,7 +50,9 @@ export type Destination = Static<typeof DestinationSchema>;
 export const VoiceSettingsSchema = Type.Object(
   {
     destinations: Type.Array(DestinationSchema, { maxItems: 10, default: [], description: 'tried in order' }),
-    strategy: Type.Union([Type.Literal('sequential'), Type.Literal('simultaneous')], { default: 'sequential' }),
+    strategy: Type.Union([Type.Literal('sequential'), Type.Literal('simultaneous')], {
+      default: 'sequential',
+    }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -47,7 +62,10 @@ export const MessagingSettingsSchema = Type.Object(
   {
     webhookUrl: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 })),
     email: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
-    keepContent: Type.Boolean({ default: false, description: 'store message bodies and media (encrypted) for retrieval' }),
+    keepContent: Type.Boolean({
+      default: false,
+      description: 'store message bodies and media (encrypted) for retrieval',
+    }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -56,8 +74,13 @@ export type MessagingSettings = Static<typeof MessagingSettingsSchema>;
 export const RecordingSettingsSchema = Type.Object(
   {
     enabled: Type.Boolean({ default: false }),
-    consentPrompt: Type.Optional(Type.String({ maxLength: 512, description: 'prompt played before recording starts' })),
-    channels: Type.Union([Type.Literal(1), Type.Literal(2)], { default: 2, description: '2: caller and callee on separate channels' }),
+    consentPrompt: Type.Optional(
+      Type.String({ maxLength: 512, description: 'prompt played before recording starts' }),
+    ),
+    channels: Type.Union([Type.Literal(1), Type.Literal(2)], {
+      default: 2,
+      description: '2: caller and callee on separate channels',
+    }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -66,10 +89,18 @@ export type RecordingSettings = Static<typeof RecordingSettingsSchema>;
 export const RetentionSettingsSchema = Type.Object(
   {
     policy: Type.Union(
-      [Type.Literal('7d'), Type.Literal('30d'), Type.Literal('90d'), Type.Literal('1y'), Type.Literal('custom')],
+      [
+        Type.Literal('7d'),
+        Type.Literal('30d'),
+        Type.Literal('90d'),
+        Type.Literal('1y'),
+        Type.Literal('custom'),
+      ],
       { default: '30d', description: 'how long recordings, message bodies and media are kept' },
     ),
-    customDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'days, with policy custom' })),
+    customDays: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 3650, description: 'days, with policy custom' }),
+    ),
   },
   { additionalProperties: false, default: {} },
 );
@@ -94,7 +125,7 @@ export function retentionDays(r: RetentionSettings): number {
 export interface NumberEntry {
   e164: string;
   customerId: string;
-  region: import('../config/index.js').Region;
+  region: Region;
   country: string;
   status: NumberStatus;
   voice: VoiceSettings;

@@ -46,18 +46,34 @@ export function numberFromRow(r: Row, region: Region): NumberRecord {
   };
 }
 
-export type NumberFields = Pick<NumberEntry, 'e164' | 'customerId' | 'country' | 'status' | 'voice' | 'messaging' | 'recording' | 'retention'>;
+export type NumberFields = Pick<
+  NumberEntry,
+  'e164' | 'customerId' | 'country' | 'status' | 'voice' | 'messaging' | 'recording' | 'retention'
+>;
 
 export async function insertNumber(q: Queryable, n: NumberFields, region: Region): Promise<NumberRecord> {
   const { rows } = await q.query<Row>(
     `INSERT INTO numbers (e164, customer_id, country, status, voice, messaging, recording, retention)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-    [n.e164, n.customerId, n.country, n.status, JSON.stringify(n.voice), JSON.stringify(n.messaging), JSON.stringify(n.recording), JSON.stringify(n.retention)],
+    [
+      n.e164,
+      n.customerId,
+      n.country,
+      n.status,
+      JSON.stringify(n.voice),
+      JSON.stringify(n.messaging),
+      JSON.stringify(n.recording),
+      JSON.stringify(n.retention),
+    ],
   );
   return numberFromRow(rows[0] as Row, region);
 }
 
-export async function findNumber(q: Queryable, e164: string, region: Region): Promise<NumberRecord | undefined> {
+export async function findNumber(
+  q: Queryable,
+  e164: string,
+  region: Region,
+): Promise<NumberRecord | undefined> {
   const { rows } = await q.query<Row>('SELECT * FROM numbers WHERE e164 = $1', [e164]);
   return rows[0] ? numberFromRow(rows[0], region) : undefined;
 }
@@ -92,7 +108,14 @@ export async function updateNumber(
        version = version + 1,
        updated_at = now()
      WHERE e164 = $1 RETURNING *`,
-    [e164, patch.status ?? null, json(patch.voice), json(patch.messaging), json(patch.recording), json(patch.retention)],
+    [
+      e164,
+      patch.status ?? null,
+      json(patch.voice),
+      json(patch.messaging),
+      json(patch.recording),
+      json(patch.retention),
+    ],
   );
   return rows[0] ? numberFromRow(rows[0], region) : undefined;
 }

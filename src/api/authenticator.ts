@@ -51,18 +51,25 @@ export class Authenticator {
     let principal: KeyPrincipal;
     if (parsed.scope.kind === 'operator') {
       const stored = await findKey(this.router.control, 'operator_keys', parsed.id);
-      if (!stored || stored.revokedAt || !(await verifySecret(parsed.secret, stored.secretHash))) return this.#fail('invalid', 'invalid or revoked API key');
+      if (!stored || stored.revokedAt || !(await verifySecret(parsed.secret, stored.secretHash)))
+        return this.#fail('invalid', 'invalid or revoked API key');
       principal = { kind: 'operator', keyId: parsed.id };
     } else {
       const { region } = parsed.scope;
       if (!this.router.isServed(region)) return this.#fail('invalid', 'invalid or revoked API key');
       const db = this.router.region(region);
       const stored = await findKey(db, 'api_keys', parsed.id);
-      if (!stored || stored.revokedAt || !stored.customerId || !(await verifySecret(parsed.secret, stored.secretHash))) {
+      if (
+        !stored ||
+        stored.revokedAt ||
+        !stored.customerId ||
+        !(await verifySecret(parsed.secret, stored.secretHash))
+      ) {
         return this.#fail('invalid', 'invalid or revoked API key');
       }
       const customer = await findCustomer(db, stored.customerId);
-      if (!customer || customer.status === 'closed') return this.#fail('closed', 'the account of this key is closed');
+      if (!customer || customer.status === 'closed')
+        return this.#fail('closed', 'the account of this key is closed');
       principal = { kind: 'customer', keyId: parsed.id, customerId: customer.id, region };
     }
     this.#cache.set(digest, { principal, expiresAt: Date.now() + this.ttlMs });

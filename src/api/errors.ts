@@ -12,7 +12,9 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   if (isAppError(err)) {
     if (err.status >= 500) req.log.error({ err }, 'request failed');
     else req.log.info({ code: err.code, status: err.status }, 'request refused');
-    const body: ErrorBody = { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } };
+    const body: ErrorBody = {
+      error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
+    };
     void reply.status(err.status).send(body);
     return;
   }
@@ -25,13 +27,19 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     req.log.info({ code: err.code, status }, 'request refused');
-    void reply.status(status).send({ error: { code: clientCode(err), message: err.message } } satisfies ErrorBody);
+    void reply
+      .status(status)
+      .send({ error: { code: clientCode(err), message: err.message } } satisfies ErrorBody);
     return;
   }
   req.log.error({ err }, 'unexpected error handling request');
-  void reply
-    .status(500)
-    .send({ error: { code: 'INTERNAL', message: 'internal error; quote the reference to support', reference: String(req.id) } } satisfies ErrorBody);
+  void reply.status(500).send({
+    error: {
+      code: 'INTERNAL',
+      message: 'internal error; quote the reference to support',
+      reference: String(req.id),
+    },
+  } satisfies ErrorBody);
 }
 
 function clientCode(err: FastifyError): string {

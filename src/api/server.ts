@@ -34,23 +34,38 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     bodyLimit: deps.config.bodyLimitBytes,
     // One access line per request is written in onResponse below, with the key id and route.
     logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
+    },
     genReqId: () => crypto.randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as Api;
 
-  const requests = counter(deps.metrics, 'api_requests_total', 'API requests by route and status class', ['route', 'method', 'status']);
-  const duration = histogram(deps.metrics, 'api_request_duration_seconds', 'API request duration', ['route', 'method']);
+  const requests = counter(deps.metrics, 'api_requests_total', 'API requests by route and status class', [
+    'route',
+    'method',
+    'status',
+  ]);
+  const duration = histogram(deps.metrics, 'api_request_duration_seconds', 'API request duration', [
+    'route',
+    'method',
+  ]);
 
   app.setErrorHandler(errorHandler);
   app.addSchema(ErrorSchema);
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+    void reply
+      .status(404)
+      .send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
   });
 
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Routing core side-API', version: '1', description: 'Numbers, routing, recording and retention controls' },
+      info: {
+        title: 'Routing core side-API',
+        version: '1',
+        description: 'Numbers, routing, recording and retention controls',
+      },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
     },
@@ -60,7 +75,8 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     const level = req.routeOptions.config.auth ?? 'any';
     if (level === 'public') return;
     req.principal = await deps.authenticator.authenticate(req.headers.authorization);
-    if (level === 'operator' && req.principal.kind !== 'operator') throw Errors.forbidden('this needs an operator key');
+    if (level === 'operator' && req.principal.kind !== 'operator')
+      throw Errors.forbidden('this needs an operator key');
   });
 
   app.addHook('onResponse', async (req, reply) => {
@@ -68,7 +84,16 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     requests.inc({ route, method: req.method, status: `${Math.floor(reply.statusCode / 100)}xx` });
     duration.observe({ route, method: req.method }, reply.elapsedTime / 1000);
     if (req.routeOptions.config.auth !== 'public') {
-      req.log.info({ method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime), keyId: req.principal?.keyId }, 'api request');
+      req.log.info(
+        {
+          method: req.method,
+          route,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+          keyId: req.principal?.keyId,
+        },
+        'api request',
+      );
     }
   });
 
@@ -84,7 +109,11 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     errorResponseBuilder: (_req, ctx) => Errors.rateLimited(Math.max(1, Math.ceil(ctx.ttl / 1000))),
   });
 
-  app.get('/openapi.json', { config: { auth: 'public', rateLimit: false }, schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    '/openapi.json',
+    { config: { auth: 'public', rateLimit: false }, schema: { hide: true } },
+    async () => app.swagger(),
+  );
 
   for (const m of deps.modules) await app.register(async (scope) => m.register(scope as unknown as Api));
   return app;

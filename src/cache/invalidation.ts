@@ -52,7 +52,10 @@ export class InvalidationBus {
     try {
       await this.state.publish(CHANNEL, JSON.stringify(inv));
     } catch (err) {
-      this.log.warn({ err, invalidation: inv.type }, 'could not publish cache invalidation; applying locally');
+      this.log.warn(
+        { err, invalidation: inv.type },
+        'could not publish cache invalidation; applying locally',
+      );
       this.#emit(inv);
     }
   }
@@ -65,7 +68,9 @@ export class InvalidationBus {
     for (const l of this.#listeners) {
       Promise.resolve()
         .then(() => l(inv))
-        .catch((err) => this.log.error({ err, invalidation: inv.type }, 'cache invalidation listener failed'));
+        .catch((err) =>
+          this.log.error({ err, invalidation: inv.type }, 'cache invalidation listener failed'),
+        );
     }
   }
 }

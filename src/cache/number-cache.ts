@@ -24,7 +24,9 @@ export class NumberCache {
   ) {
     this.#m = {
       size: gauge(metrics, 'cache_numbers', 'Numbers held in the in-memory routing cache'),
-      reloads: counter(metrics, 'cache_number_reloads_total', 'Numbers reloaded after an invalidation', ['reason']),
+      reloads: counter(metrics, 'cache_number_reloads_total', 'Numbers reloaded after an invalidation', [
+        'reason',
+      ]),
     };
     bus.on(async (inv) => {
       if (inv.type === 'number') await this.refresh(inv.e164);
@@ -49,7 +51,10 @@ export class NumberCache {
       // customer's billing region, read from the directory.
       let after: string | undefined;
       for (;;) {
-        const page = await listNumbers(db, regions[0] as NumberEntry['region'], { limit: PAGE, ...(after ? { after } : {}) });
+        const page = await listNumbers(db, regions[0] as NumberEntry['region'], {
+          limit: PAGE,
+          ...(after ? { after } : {}),
+        });
         for (const n of page) {
           const region = (await this.router.regionOfCustomer(n.customerId)) ?? n.region;
           if (!regions.includes(region)) continue;

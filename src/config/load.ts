@@ -44,7 +44,9 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     throw new ConfigError(
       `invalid configuration at ${where}: ${first.message}` +
         (expected ? `; expected ${expected}` : '') +
-        (first.value !== undefined && !isSecretPath(first.schema) ? ` (got ${JSON.stringify(first.value)})` : ''),
+        (first.value !== undefined && !isSecretPath(first.schema)
+          ? ` (got ${JSON.stringify(first.value)})`
+          : ''),
     );
   }
   const config = candidate as Config;
@@ -63,7 +65,9 @@ function readYaml(file: string): Json {
   try {
     return (parseYaml(text) ?? {}) as Json;
   } catch (err) {
-    throw new ConfigError(`configuration file ${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw new ConfigError(
+      `configuration file ${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`,
+    );
   }
 }
 
@@ -98,7 +102,11 @@ function applyEnvOverrides(base: Json, env: NodeJS.ProcessEnv): Json {
 
 function camelCase(s: string): string {
   // Region names stay upper case (ROUTING__DATABASES__REGIONS__EURO__URL).
-  if (/^[A-Z]+$/.test(s) && s.length <= 6 && ['NOAM', 'LATAM', 'EURO', 'MENA', 'AFRICA', 'INDIA', 'APAC', 'ANZAC'].includes(s)) {
+  if (
+    /^[A-Z]+$/.test(s) &&
+    s.length <= 6 &&
+    ['NOAM', 'LATAM', 'EURO', 'MENA', 'AFRICA', 'INDIA', 'APAC', 'ANZAC'].includes(s)
+  ) {
     return s;
   }
   return s.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());

@@ -11,7 +11,10 @@ const LogSection = Section('Logging (pino, JSON lines on stdout)', {
 });
 
 const InstanceSection = Section('This daemon instance', {
-  id: Type.String({ default: '', description: 'instance id in logs, metrics and leases; empty means the host name' }),
+  id: Type.String({
+    default: '',
+    description: 'instance id in logs, metrics and leases; empty means the host name',
+  }),
   region: Type.Union(RegionSchema.anyOf, {
     default: 'NOAM',
     description: 'region of the cluster this instance runs in (one of ' + REGIONS.join(', ') + ')',
@@ -25,7 +28,11 @@ const ApiSection = Section('The HTTP side-API (also serves /healthz, /readyz, /m
     default: '',
     description: 'base URL customers reach the API on, for signed links; empty means http://host:port',
   }),
-  bodyLimitBytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'largest accepted JSON body (bytes)' }),
+  bodyLimitBytes: Type.Integer({
+    minimum: 1024,
+    default: 1_048_576,
+    description: 'largest accepted JSON body (bytes)',
+  }),
   rateLimit: Type.Object(
     {
       max: Type.Integer({ minimum: 1, default: 50, description: 'requests allowed per key per window' }),
@@ -60,20 +67,34 @@ const DatabasesSection = Section(
 
 const EmbeddedSection = Section('Embedded defaults used when no outside service is configured', {
   dataDir: Type.String({ default: './var', description: 'directory for PGlite, spool, keys and objects' }),
-  seedDemo: Type.Boolean({ default: true, description: 'seed a demo operator key, customer, carrier and number on first start' }),
+  seedDemo: Type.Boolean({
+    default: true,
+    description: 'seed a demo operator key, customer, carrier and number on first start',
+  }),
 });
 
-const RedisSection = Section('Shared state (Redis). No url: an in-process implementation (single instance only)', {
-  url: Type.Optional(SecretRef('Redis URL (redis://[:password@]host:port/db)')),
-  keyPrefix: Type.String({ default: 'rc:', description: 'prefix for every key and channel' }),
-  commandTimeoutMs: Millis('time allowed for one command', 1000, 10),
-});
+const RedisSection = Section(
+  'Shared state (Redis). No url: an in-process implementation (single instance only)',
+  {
+    url: Type.Optional(SecretRef('Redis URL (redis://[:password@]host:port/db)')),
+    keyPrefix: Type.String({ default: 'rc:', description: 'prefix for every key and channel' }),
+    commandTimeoutMs: Millis('time allowed for one command', 1000, 10),
+  },
+);
 
 const RecordsSection = Section('The CDR/MDR writer: batches, spools when a database is down, replays', {
   batchMaxRows: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000, description: 'rows per INSERT' }),
   flushIntervalMs: Millis('longest a record waits in memory before its batch is written', 25, 1),
-  maxConcurrentFlushes: Type.Integer({ minimum: 1, maximum: 16, default: 2, description: 'parallel INSERTs per region' }),
-  spoolDir: Type.String({ default: '', description: 'spool directory; empty means <embedded.dataDir>/spool' }),
+  maxConcurrentFlushes: Type.Integer({
+    minimum: 1,
+    maximum: 16,
+    default: 2,
+    description: 'parallel INSERTs per region',
+  }),
+  spoolDir: Type.String({
+    default: '',
+    description: 'spool directory; empty means <embedded.dataDir>/spool',
+  }),
   replayIntervalMs: Millis('how often a spooled region is probed and replayed', 1000, 50),
 });
 
@@ -87,14 +108,19 @@ const EdgeSection = Section('The embedded drachtio-compatible SIP edge (the defa
 
 const SbcSchema = Type.Object(
   {
-    name: Type.String({ minLength: 1, pattern: '^[a-z0-9][a-z0-9-]*$', description: 'SBC name (metrics label)' }),
+    name: Type.String({
+      minLength: 1,
+      pattern: '^[a-z0-9][a-z0-9-]*$',
+      description: 'SBC name (metrics label)',
+    }),
     host: Host('drachtio-server app-protocol address (mode connect)', '127.0.0.1'),
     port: Port('drachtio-server app-protocol port (mode connect)', 9022),
     secret: SecretRef('drachtio shared secret'),
     tls: Type.Boolean({ default: false, description: 'use TLS to the app port' }),
     mode: Type.Union([Type.Literal('connect'), Type.Literal('listen')], {
       default: 'connect',
-      description: 'connect: the daemon connects to drachtio; listen: drachtio connects to the daemon (outbound mode)',
+      description:
+        'connect: the daemon connects to drachtio; listen: drachtio connects to the daemon (outbound mode)',
     }),
     region: RegionSchema,
     colocation: Type.String({ minLength: 1, description: 'colocation name' }),
@@ -107,17 +133,26 @@ export type SbcConfig = Static<typeof SbcSchema>;
 const CryptoSection = Section('Envelope encryption of content at rest', {
   keyProvider: Type.Union([Type.Literal('file')], {
     default: 'file',
-    description: 'where region keys come from: file (embedded); cloud KMS providers plug in behind the same interface',
+    description:
+      'where region keys come from: file (embedded); cloud KMS providers plug in behind the same interface',
   }),
-  keyDir: Type.String({ default: '', description: 'key directory for the file provider; empty means <embedded.dataDir>/keys' }),
+  keyDir: Type.String({
+    default: '',
+    description: 'key directory for the file provider; empty means <embedded.dataDir>/keys',
+  }),
   urlSigningKey: Type.Optional(
-    SecretRef('key (32+ bytes, base64) signing short-lived content links; shared by every instance. Generated under keyDir in the embedded default'),
+    SecretRef(
+      'key (32+ bytes, base64) signing short-lived content links; shared by every instance. Generated under keyDir in the embedded default',
+    ),
   ),
 });
 
 const ObjectsSection = Section('Object storage for recordings and media', {
   driver: Type.Union([Type.Literal('fs')], { default: 'fs', description: 'fs: files under dir' }),
-  dir: Type.String({ default: '', description: 'root for the fs driver; empty means <embedded.dataDir>/objects' }),
+  dir: Type.String({
+    default: '',
+    description: 'root for the fs driver; empty means <embedded.dataDir>/objects',
+  }),
 });
 
 const ShutdownSection = Section('Graceful shutdown on SIGTERM', {
@@ -134,7 +169,10 @@ export const ConfigSchema = Type.Object(
     redis: RedisSection,
     records: RecordsSection,
     edge: EdgeSection,
-    sbcs: Type.Array(SbcSchema, { default: [], description: 'drachtio-server SBCs (besides the embedded edge)' }),
+    sbcs: Type.Array(SbcSchema, {
+      default: [],
+      description: 'drachtio-server SBCs (besides the embedded edge)',
+    }),
     crypto: CryptoSection,
     objects: ObjectsSection,
     shutdown: ShutdownSection,

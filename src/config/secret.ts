@@ -49,7 +49,9 @@ export function resolveSecret(ref: string, env: NodeJS.ProcessEnv): Secret {
   try {
     text = readFileSync(where, 'utf8');
   } catch (err) {
-    throw new SecretResolutionError(`cannot read file ${where}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new SecretResolutionError(
+      `cannot read file ${where}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
   }
   // Secret files (Kubernetes, Docker) usually end with a newline that is not part of the secret.
   const value = text.replace(/\r?\n$/, '');

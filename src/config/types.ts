@@ -25,7 +25,8 @@ export function SecretRef(description: string) {
 export const Port = (description: string, def: number) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: def, description });
 
-export const Host = (description: string, def: string) => Type.String({ minLength: 1, default: def, description });
+export const Host = (description: string, def: string) =>
+  Type.String({ minLength: 1, default: def, description });
 
 export const Millis = (description: string, def: number, minimum = 0) =>
   Type.Integer({ minimum, default: def, description: `${description} (milliseconds)` });

@@ -46,7 +46,15 @@ function header(key: WrappedKey): Buffer {
   const version = Buffer.from(key.version);
   const len = Buffer.alloc(2);
   len.writeUInt16BE(key.wrapped.length);
-  return Buffer.concat([MAGIC, Buffer.from([ring.length]), ring, Buffer.from([version.length]), version, len, key.wrapped]);
+  return Buffer.concat([
+    MAGIC,
+    Buffer.from([ring.length]),
+    ring,
+    Buffer.from([version.length]),
+    version,
+    len,
+    key.wrapped,
+  ]);
 }
 
 export class Envelope {
@@ -69,14 +77,19 @@ export class Envelope {
     try {
       dataKey = await this.keys.unwrap(key);
     } catch (err) {
-      throw new DecryptionError(`cannot unwrap data key (${key.ring}/${key.version}): ${(err as Error).message}`);
+      throw new DecryptionError(
+        `cannot unwrap data key (${key.ring}/${key.version}): ${(err as Error).message}`,
+      );
     }
     const iv = sealed.subarray(headerEnd, headerEnd + IV);
     const decipher = createDecipheriv('aes-256-gcm', dataKey, iv);
     decipher.setAAD(Buffer.concat([MAGIC, Buffer.from(context)]));
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
     try {
-      return Buffer.concat([decipher.update(sealed.subarray(headerEnd + IV, sealed.length - TAG)), decipher.final()]);
+      return Buffer.concat([
+        decipher.update(sealed.subarray(headerEnd + IV, sealed.length - TAG)),
+        decipher.final(),
+      ]);
     } catch {
       throw new DecryptionError('authentication failed: wrong context or tampered content');
     } finally {

@@ -48,7 +48,10 @@ export class FileKeyProvider implements KeyProvider {
     const dir = path.join(this.dir, ring);
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     // 'wx': two instances rotating at once cannot overwrite each other's key.
-    await fs.writeFile(path.join(dir, `${next}.key`), randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+    await fs.writeFile(path.join(dir, `${next}.key`), randomBytes(32).toString('base64'), {
+      mode: 0o600,
+      flag: 'wx',
+    });
     return next;
   }
 

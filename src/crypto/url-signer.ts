@@ -18,7 +18,9 @@ export class UrlSigner {
   }
 
   sign(payload: Omit<LinkPayload, 'exp'>, ttlSeconds: number, now = Date.now()): string {
-    const body = Buffer.from(JSON.stringify({ ...payload, exp: Math.floor(now / 1000) + ttlSeconds })).toString('base64url');
+    const body = Buffer.from(
+      JSON.stringify({ ...payload, exp: Math.floor(now / 1000) + ttlSeconds }),
+    ).toString('base64url');
     return `${body}.${this.#mac(body)}`;
   }
 

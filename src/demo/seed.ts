@@ -34,7 +34,11 @@ export async function seedDemo(deps: {
 
   const { token: operatorKey } = await deps.accounts.createOperatorKey(SYSTEM, 'demo operator');
   const customer = await deps.accounts.createCustomer(SYSTEM, { name: 'Demo Customer', region: 'NOAM' });
-  const { token: customerKey } = await deps.accounts.createCustomerKey(SYSTEM, customer.id, 'demo customer key');
+  const { token: customerKey } = await deps.accounts.createCustomerKey(
+    SYSTEM,
+    customer.id,
+    'demo customer key',
+  );
   const carrier = await deps.plan.createCarrier(SYSTEM, {
     name: 'Demo Carrier',
     category: 'tier1_voice',
@@ -43,8 +47,22 @@ export async function seedDemo(deps: {
     status: 'active',
     settings: {},
   });
-  await deps.plan.createGateway(SYSTEM, { carrierId: carrier.id, direction: 'both', host: '127.0.0.1', port: 5070, transport: 'udp', priority: 100, settings: {} });
-  await deps.plan.createRoute(SYSTEM, { kind: 'voice', prefix: '', carrierId: carrier.id, priority: 100, cost: 0.01 });
+  await deps.plan.createGateway(SYSTEM, {
+    carrierId: carrier.id,
+    direction: 'both',
+    host: '127.0.0.1',
+    port: 5070,
+    transport: 'udp',
+    priority: 100,
+    settings: {},
+  });
+  await deps.plan.createRoute(SYSTEM, {
+    kind: 'voice',
+    prefix: '',
+    carrierId: carrier.id,
+    priority: 100,
+    cost: 0.01,
+  });
   await deps.accounts.createNumber(SYSTEM, customer.id, {
     e164: DEMO_NUMBER,
     status: 'active',

@@ -23,5 +23,6 @@ export class ObjectNotFound extends Error {
 
 /** Object keys are paths of safe segments; nothing can climb out of its region. */
 export function checkKey(key: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/.test(key)) throw new Error(`bad object key ${JSON.stringify(key)}`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/.test(key))
+    throw new Error(`bad object key ${JSON.stringify(key)}`);
 }

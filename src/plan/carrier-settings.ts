@@ -14,13 +14,19 @@ export const VoiceCarrierSettingsSchema = Type.Object(
       default: [404, 486, 487, 600, 603],
       description: 'SIP statuses that end the call instead of failing over',
     }),
-    maxConcurrent: Type.Optional(Type.Integer({ minimum: 1, description: 'concurrent calls to this carrier' })),
-    maxCps: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'new calls per second to this carrier' })),
+    maxConcurrent: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'concurrent calls to this carrier' }),
+    ),
+    maxCps: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: 'new calls per second to this carrier' }),
+    ),
     codecs: Type.Array(Type.String({ pattern: '^[A-Za-z0-9.-]+$' }), {
       default: ['PCMU', 'PCMA', 'G722', 'opus', 'telephone-event'],
       description: 'codec allow-list, in order of preference',
     }),
-    srtp: Type.Union([Type.Literal('forbid'), Type.Literal('optional'), Type.Literal('require')], { default: 'forbid' }),
+    srtp: Type.Union([Type.Literal('forbid'), Type.Literal('optional'), Type.Literal('require')], {
+      default: 'forbid',
+    }),
     ptime: Type.Optional(Type.Integer({ minimum: 10, maximum: 60 })),
     passHeaders: Type.Array(Type.String({ pattern: '^[A-Za-z0-9-]+$' }), {
       default: [],
@@ -30,13 +36,32 @@ export const VoiceCarrierSettingsSchema = Type.Object(
       default: 'e164',
       description: 'how this carrier writes numbers',
     }),
-    techPrefix: Type.String({ pattern: '^[0-9#*]*$', default: '', description: 'prefix the carrier puts before (inbound) or expects before (outbound) the number' }),
+    techPrefix: Type.String({
+      pattern: '^[0-9#*]*$',
+      default: '',
+      description: 'prefix the carrier puts before (inbound) or expects before (outbound) the number',
+    }),
     calledNumberIn: Type.Union([Type.Literal('request-uri'), Type.Literal('to')], { default: 'request-uri' }),
-    provisionalTimeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 2000, description: 'fail over when no provisional response arrives in time' }),
-    finalTimeoutMs: Type.Integer({ minimum: 1000, maximum: 300_000, default: 60_000, description: 'fail over when no final response arrives in time' }),
+    provisionalTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 60_000,
+      default: 2000,
+      description: 'fail over when no provisional response arrives in time',
+    }),
+    finalTimeoutMs: Type.Integer({
+      minimum: 1000,
+      maximum: 300_000,
+      default: 60_000,
+      description: 'fail over when no final response arrives in time',
+    }),
     optionsPing: Type.Object(
       {
-        intervalSec: Type.Integer({ minimum: 0, maximum: 3600, default: 30, description: '0 disables OPTIONS pings' }),
+        intervalSec: Type.Integer({
+          minimum: 0,
+          maximum: 3600,
+          default: 30,
+          description: '0 disables OPTIONS pings',
+        }),
         failuresBeforeDown: Type.Integer({ minimum: 1, default: 3 }),
         successesBeforeUp: Type.Integer({ minimum: 1, default: 2 }),
       },

@@ -20,7 +20,14 @@ export interface PlanSnapshot {
 export type PlanListener = (plan: PlanSnapshot) => void;
 
 export class PlanCache {
-  #snapshot: PlanSnapshot = { version: 0, loadedAt: new Date(0), carriers: new Map(), gateways: [], routes: [], binds: [] };
+  #snapshot: PlanSnapshot = {
+    version: 0,
+    loadedAt: new Date(0),
+    carriers: new Map(),
+    gateways: [],
+    routes: [],
+    binds: [],
+  };
   readonly #listeners = new Set<PlanListener>();
   readonly #m;
 
@@ -52,7 +59,12 @@ export class PlanCache {
     const rows = await readPlan(this.control);
     this.install(rows);
     this.log.info(
-      { carriers: rows.carriers.length, routes: rows.routes.length, version: this.#snapshot.version, ms: Date.now() - started },
+      {
+        carriers: rows.carriers.length,
+        routes: rows.routes.length,
+        version: this.#snapshot.version,
+        ms: Date.now() - started,
+      },
       'routing plan loaded',
     );
   }

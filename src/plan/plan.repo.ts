@@ -117,7 +117,14 @@ export async function updateCarrier(
     `UPDATE carriers SET name = COALESCE($2, name), countries = COALESCE($3, countries), regions = COALESCE($4, regions),
        status = COALESCE($5, status), settings = COALESCE($6::jsonb, settings), updated_at = now()
      WHERE id = $1 RETURNING *`,
-    [id, p.name ?? null, p.countries ?? null, p.regions ?? null, p.status ?? null, p.settings ? JSON.stringify(p.settings) : null],
+    [
+      id,
+      p.name ?? null,
+      p.countries ?? null,
+      p.regions ?? null,
+      p.status ?? null,
+      p.settings ? JSON.stringify(p.settings) : null,
+    ],
   );
   return rows[0] ? carrierFromRow(rows[0]) : undefined;
 }
@@ -131,17 +138,32 @@ export async function findCarrier(q: Queryable, id: string): Promise<Carrier | u
   return rows[0] ? carrierFromRow(rows[0]) : undefined;
 }
 
-export async function insertGateway(q: Queryable, g: Omit<Gateway, 'settings'> & { settings?: Record<string, unknown> }): Promise<Gateway> {
+export async function insertGateway(
+  q: Queryable,
+  g: Omit<Gateway, 'settings'> & { settings?: Record<string, unknown> },
+): Promise<Gateway> {
   const { rows } = await q.query(
     `INSERT INTO carrier_gateways (id, carrier_id, direction, host, port, transport, priority, settings)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-    [g.id, g.carrierId, g.direction, g.host, g.port, g.transport, g.priority, JSON.stringify(g.settings ?? {})],
+    [
+      g.id,
+      g.carrierId,
+      g.direction,
+      g.host,
+      g.port,
+      g.transport,
+      g.priority,
+      JSON.stringify(g.settings ?? {}),
+    ],
   );
   return gatewayFromRow(rows[0]);
 }
 
 export async function deleteGateway(q: Queryable, carrierId: string, id: string): Promise<boolean> {
-  return (await q.query('DELETE FROM carrier_gateways WHERE id = $1 AND carrier_id = $2', [id, carrierId])).rowCount > 0;
+  return (
+    (await q.query('DELETE FROM carrier_gateways WHERE id = $1 AND carrier_id = $2', [id, carrierId]))
+      .rowCount > 0
+  );
 }
 
 export async function insertRoute(q: Queryable, r: Route): Promise<Route> {
@@ -169,7 +191,9 @@ export interface PlanRows {
 }
 
 /** The whole plan in one consistent read. */
-export async function readPlan(db: { tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> }): Promise<PlanRows> {
+export async function readPlan(db: {
+  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+}): Promise<PlanRows> {
   return db.tx(async (q) => {
     await q.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
     const [carriers, gateways, routes, binds] = await Promise.all([

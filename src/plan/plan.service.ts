@@ -17,7 +17,13 @@ export class PlanService {
     private readonly bus: InvalidationBus,
   ) {}
 
-  async #change<T>(by: Principal, action: string, resource: string, resourceId: string, fn: (q: Parameters<Parameters<Db['tx']>[0]>[0]) => Promise<T>): Promise<T> {
+  async #change<T>(
+    by: Principal,
+    action: string,
+    resource: string,
+    resourceId: string,
+    fn: (q: Parameters<Parameters<Db['tx']>[0]>[0]) => Promise<T>,
+  ): Promise<T> {
     let out: T;
     try {
       out = await this.control.tx(async (q) => {
@@ -46,7 +52,9 @@ export class PlanService {
   }
 
   async updateCarrier(by: Principal, id: string, patch: Parameters<typeof repo.updateCarrier>[2]) {
-    const c = await this.#change(by, 'carrier.update', 'carrier', id, (q) => repo.updateCarrier(q, id, patch));
+    const c = await this.#change(by, 'carrier.update', 'carrier', id, (q) =>
+      repo.updateCarrier(q, id, patch),
+    );
     if (!c) throw Errors.notFound('carrier');
     return c;
   }
@@ -62,7 +70,9 @@ export class PlanService {
   }
 
   async deleteGateway(by: Principal, carrierId: string, id: string) {
-    const done = await this.#change(by, 'gateway.delete', 'gateway', id, (q) => repo.deleteGateway(q, carrierId, id));
+    const done = await this.#change(by, 'gateway.delete', 'gateway', id, (q) =>
+      repo.deleteGateway(q, carrierId, id),
+    );
     if (!done) throw Errors.notFound('gateway');
   }
 

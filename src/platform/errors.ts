@@ -18,7 +18,8 @@ export class AppError extends Error {
 }
 
 export const Errors = {
-  validation: (message: string, details?: ErrorDetails) => new AppError('VALIDATION_FAILED', 400, message, details),
+  validation: (message: string, details?: ErrorDetails) =>
+    new AppError('VALIDATION_FAILED', 400, message, details),
   badRequest: (code: string, message: string) => new AppError(code, 400, message),
   unauthenticated: (message = 'missing or invalid API key') => new AppError('UNAUTHENTICATED', 401, message),
   forbidden: (message = 'this key may not do that') => new AppError('FORBIDDEN', 403, message),

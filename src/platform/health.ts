@@ -47,8 +47,7 @@ export class Health {
         }
       }),
     );
-    const ready =
-      !this.#draining && checks.every((c, i) => c.ok || !(entries[i]?.[1].critical ?? true));
+    const ready = !this.#draining && checks.every((c, i) => c.ok || !(entries[i]?.[1].critical ?? true));
     return { ready, checks };
   }
 }

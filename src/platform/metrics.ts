@@ -7,17 +7,34 @@ export type { Registry };
 export function createRegistry(opts: { instance: string; collectDefaults?: boolean }): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ instance: opts.instance });
-  if (opts.collectDefaults !== false) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+  if (opts.collectDefaults !== false)
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
   return registry;
 }
 
 /** Get-or-create, so a module can be constructed twice against one registry (tests, reconnects). */
-export function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[] = []) {
-  return (registry.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter<L>({ name, help, labelNames, registers: [registry] });
+export function counter<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: L[] = [],
+) {
+  return (
+    (registry.getSingleMetric(name) as Counter<L> | undefined) ??
+    new Counter<L>({ name, help, labelNames, registers: [registry] })
+  );
 }
 
-export function gauge<L extends string>(registry: Registry, name: string, help: string, labelNames: L[] = []) {
-  return (registry.getSingleMetric(name) as Gauge<L> | undefined) ?? new Gauge<L>({ name, help, labelNames, registers: [registry] });
+export function gauge<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: L[] = [],
+) {
+  return (
+    (registry.getSingleMetric(name) as Gauge<L> | undefined) ??
+    new Gauge<L>({ name, help, labelNames, registers: [registry] })
+  );
 }
 
 export function histogram<L extends string>(

@@ -42,7 +42,16 @@ export const MDR: RecordKind<Mdr> = {
   ],
   conflictKey: ['id', 'created_at'],
   upsert: {
-    columns: ['status', 'error_code', 'carrier', 'parts', 'encoding', 'media', 'status_version', 'updated_at'],
+    columns: [
+      'status',
+      'error_code',
+      'carrier',
+      'parts',
+      'encoding',
+      'media',
+      'status_version',
+      'updated_at',
+    ],
     when: 'mdrs.status_version < EXCLUDED.status_version',
   },
   customerId: (r) => r.customerId,

@@ -78,7 +78,8 @@ export class Spool {
     const dir = path.join(this.dir, 'dead');
     await fs.mkdir(dir, { recursive: true });
     const file = path.join(dir, `${region}-${kind}.ndjson`);
-    const lines = rows.map((r) => JSON.stringify({ at: new Date().toISOString(), reason, row: r })).join('\n') + '\n';
+    const lines =
+      rows.map((r) => JSON.stringify({ at: new Date().toISOString(), reason, row: r })).join('\n') + '\n';
     const handle = await fs.open(file, 'a');
     try {
       await handle.writeFile(lines);

@@ -79,14 +79,42 @@ export class RecordsWriter {
     this.#log = opts.log.child({ component: 'records' });
     const r = opts.metrics;
     this.#m = {
-      written: counter(r, 'records_written_total', 'Rows written to a regional database', ['kind', 'region', 'path']),
-      spooled: counter(r, 'records_spooled_total', 'Rows appended to the local spool (database unreachable or queue full)', ['kind', 'region']),
-      dead: counter(r, 'records_dead_lettered_total', 'Rows the database refused as data, kept in the dead-letter file', ['kind', 'region']),
+      written: counter(r, 'records_written_total', 'Rows written to a regional database', [
+        'kind',
+        'region',
+        'path',
+      ]),
+      spooled: counter(
+        r,
+        'records_spooled_total',
+        'Rows appended to the local spool (database unreachable or queue full)',
+        ['kind', 'region'],
+      ),
+      dead: counter(
+        r,
+        'records_dead_lettered_total',
+        'Rows the database refused as data, kept in the dead-letter file',
+        ['kind', 'region'],
+      ),
       queued: gauge(r, 'records_queue_rows', 'Rows waiting in memory for their batch', ['region']),
       spoolFiles: gauge(r, 'records_spool_batches', 'Batches waiting in the spool', ['region']),
-      down: gauge(r, 'records_region_down', '1 while a regional database is unreachable for records', ['region']),
-      flush: histogram(r, 'records_flush_seconds', 'Time to write one batch', ['region'], [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]),
-      latency: histogram(r, 'records_durable_seconds', 'Time from write() to durable (database or spool)', ['kind'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]),
+      down: gauge(r, 'records_region_down', '1 while a regional database is unreachable for records', [
+        'region',
+      ]),
+      flush: histogram(
+        r,
+        'records_flush_seconds',
+        'Time to write one batch',
+        ['region'],
+        [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      ),
+      latency: histogram(
+        r,
+        'records_durable_seconds',
+        'Time from write() to durable (database or spool)',
+        ['kind'],
+        [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      ),
     };
   }
 
@@ -94,7 +122,10 @@ export class RecordsWriter {
   async start(): Promise<void> {
     for (const region of await this.#spool.regions()) {
       if (!this.opts.router.isServed(region as Region)) {
-        this.#log.error({ region }, 'spool holds batches for a region this deployment does not serve; left in place');
+        this.#log.error(
+          { region },
+          'spool holds batches for a region this deployment does not serve; left in place',
+        );
         continue;
       }
       const files = await this.#spool.list(region);
@@ -121,7 +152,10 @@ export class RecordsWriter {
       region = await lookup;
     } catch (err) {
       // The control plane stayed unreachable until shutdown: keep the row for an operator.
-      this.#log.error({ err, kind: kind.name, recordId: id, customerId }, 'region of record unknown at shutdown: dead-lettered');
+      this.#log.error(
+        { err, kind: kind.name, recordId: id, customerId },
+        'region of record unknown at shutdown: dead-lettered',
+      );
       this.#m.dead.inc({ kind: kind.name, region: 'unknown' });
       await this.#spool.deadLetter('unknown', kind.name, [row], 'region lookup failed');
       return;
@@ -130,7 +164,10 @@ export class RecordsWriter {
     }
     if (!region || !this.opts.router.isServed(region)) {
       // No region to write to: keep the row for an operator rather than lose it.
-      this.#log.error({ kind: kind.name, recordId: id, customerId }, 'record for a customer with no served region: dead-lettered');
+      this.#log.error(
+        { kind: kind.name, recordId: id, customerId },
+        'record for a customer with no served region: dead-lettered',
+      );
       this.#m.dead.inc({ kind: kind.name, region: region ?? 'unknown' });
       await this.#spool.deadLetter(region ?? 'unknown', kind.name, [row], 'customer has no served region');
       return;
@@ -156,7 +193,11 @@ export class RecordsWriter {
         return await this.opts.router.regionOfCustomer(customerId);
       } catch (err) {
         if (this.#closing || !isTransient(err)) throw err;
-        if (attempt === 0) this.#log.warn({ err: { message: (err as Error).message }, customerId }, 'customer region lookup failed: retrying');
+        if (attempt === 0)
+          this.#log.warn(
+            { err: { message: (err as Error).message }, customerId },
+            'customer region lookup failed: retrying',
+          );
         await new Promise((r) => setTimeout(r, this.opts.replayIntervalMs));
       }
     }
@@ -173,7 +214,8 @@ export class RecordsWriter {
         }
         for (const kindName of q.pending.keys()) this.#drain(q, kindName);
       }
-      if (this.#inflight.size === 0 && [...this.#queues.values()].every((q) => this.#queuedRows(q) === 0)) return;
+      if (this.#inflight.size === 0 && [...this.#queues.values()].every((q) => this.#queuedRows(q) === 0))
+        return;
       await Promise.race([...this.#inflight, new Promise((r) => setTimeout(r, 5))]);
     }
   }
@@ -202,7 +244,15 @@ export class RecordsWriter {
   #queue(region: Region): RegionQueue {
     let q = this.#queues.get(region);
     if (!q) {
-      q = { region, db: this.opts.router.region(region), pending: new Map(), timers: new Map(), inflight: 0, down: false, replaying: false };
+      q = {
+        region,
+        db: this.opts.router.region(region),
+        pending: new Map(),
+        timers: new Map(),
+        inflight: 0,
+        down: false,
+        replaying: false,
+      };
       this.#queues.set(region, q);
     }
     return q;
@@ -253,7 +303,12 @@ export class RecordsWriter {
     }
   }
 
-  async #writeBatch(q: RegionQueue, kind: RecordKind<unknown>, batch: Pending[], overflow: boolean): Promise<void> {
+  async #writeBatch(
+    q: RegionQueue,
+    kind: RecordKind<unknown>,
+    batch: Pending[],
+    overflow: boolean,
+  ): Promise<void> {
     const rows = batch.map((p) => p.row);
     if (!q.down && !overflow) {
       const started = performance.now();
@@ -268,11 +323,17 @@ export class RecordsWriter {
         if (!isTransient(err)) {
           // Not an outage and not a bad row (those are isolated above): a bug or a failing disk.
           // The spool is the safe harbour; its replay isolates rows again.
-          this.#log.error({ err, region: q.region, kind: kind.name }, 'unexpected error writing records: spooling the batch');
+          this.#log.error(
+            { err, region: q.region, kind: kind.name },
+            'unexpected error writing records: spooling the batch',
+          );
         } else {
           if (!q.down) {
             const e = err as { message: string; code?: string };
-            this.#log.warn({ err: { message: e.message, code: e.code }, region: q.region }, 'regional database unreachable: spooling records');
+            this.#log.warn(
+              { err: { message: e.message, code: e.code }, region: q.region },
+              'regional database unreachable: spooling records',
+            );
           }
           q.down = true;
           this.#m.down.set({ region: q.region }, 1);
@@ -288,7 +349,10 @@ export class RecordsWriter {
     } catch (err) {
       // The disk refused too: keep the rows in memory and try again; their writers stay waiting, so
       // nothing upstream is acknowledged.
-      this.#log.fatal({ err, region: q.region, rows: batch.length }, 'cannot write the records spool: rows kept in memory');
+      this.#log.fatal(
+        { err, region: q.region, rows: batch.length },
+        'cannot write the records spool: rows kept in memory',
+      );
       setTimeout(() => {
         const list = q.pending.get(kind.name) ?? [];
         list.unshift(...batch);
@@ -305,7 +369,11 @@ export class RecordsWriter {
   }
 
   /** Inserts rows; rows refused as data are returned (with the reason) instead of failing the batch. */
-  async #insertIsolating(db: Db, kind: RecordKind<unknown>, rows: Cell[][]): Promise<{ row: Cell[]; reason: string }[]> {
+  async #insertIsolating(
+    db: Db,
+    kind: RecordKind<unknown>,
+    rows: Cell[][],
+  ): Promise<{ row: Cell[]; reason: string }[]> {
     try {
       await db.query(insertSql(kind), columnArrays(kind, rows));
       return [];
@@ -319,11 +387,18 @@ export class RecordsWriter {
     }
   }
 
-  async #deadLetter(q: RegionQueue, kind: RecordKind<unknown>, dead: { row: Cell[]; reason: string }[]): Promise<void> {
+  async #deadLetter(
+    q: RegionQueue,
+    kind: RecordKind<unknown>,
+    dead: { row: Cell[]; reason: string }[],
+  ): Promise<void> {
     this.#m.dead.inc({ kind: kind.name, region: q.region }, dead.length);
     for (const d of dead) {
       const file = await this.#spool.deadLetter(q.region, kind.name, [d.row], d.reason);
-      this.#log.error({ kind: kind.name, region: q.region, recordId: d.row[0], reason: d.reason, file }, 'record refused by the database: dead-lettered');
+      this.#log.error(
+        { kind: kind.name, region: q.region, recordId: d.row[0], reason: d.reason, file },
+        'record refused by the database: dead-lettered',
+      );
     }
   }
 
@@ -359,14 +434,20 @@ export class RecordsWriter {
           const batch = await this.#spool.read(file);
           const kind = this.#kinds.get(batch.kind);
           if (!kind) {
-            this.#log.error({ file, kind: batch.kind }, 'spooled batch of an unknown record kind: left in place');
+            this.#log.error(
+              { file, kind: batch.kind },
+              'spooled batch of an unknown record kind: left in place',
+            );
             skipped.add(file);
             continue;
           }
           try {
             const dead = await this.#insertIsolating(q.db, kind, batch.rows);
             if (dead.length) await this.#deadLetter(q, kind, dead);
-            this.#m.written.inc({ kind: kind.name, region: q.region, path: 'replay' }, batch.rows.length - dead.length);
+            this.#m.written.inc(
+              { kind: kind.name, region: q.region, path: 'replay' },
+              batch.rows.length - dead.length,
+            );
           } catch (err) {
             if (!isTransient(err)) throw err;
             this.#scheduleReplay(q, this.opts.replayIntervalMs);
@@ -377,7 +458,8 @@ export class RecordsWriter {
           replayed += batch.rows.length;
         }
       }
-      if (q.down || replayed > 0) this.#log.info({ region: q.region, replayed }, 'regional database back: spool replayed');
+      if (q.down || replayed > 0)
+        this.#log.info({ region: q.region, replayed }, 'regional database back: spool replayed');
       q.down = false;
       this.#m.down.set({ region: q.region }, 0);
       this.#m.spoolFiles.set({ region: q.region }, (await this.#spool.list(q.region)).length);

@@ -24,7 +24,10 @@ export async function openSharedState(config: Pick<Config, 'redis'>, log: Logger
       // ioredis reports every failed reconnect; one line per 10 s is enough for the operator.
       if (Date.now() - lastLogged > 10_000) {
         lastLogged = Date.now();
-        log.warn({ err: { message: err.message, code: (err as NodeJS.ErrnoException).code } }, 'redis connection error');
+        log.warn(
+          { err: { message: err.message, code: (err as NodeJS.ErrnoException).code } },
+          'redis connection error',
+        );
       }
     },
   });

@@ -61,7 +61,13 @@ export class MemoryState implements SharedState {
     let n = 0;
     for (const key of keys) {
       const k = this.#k(key);
-      if (this.#values.delete(k) || this.#hashes.delete(k) || this.#leases.delete(k) || this.#buckets.delete(k)) n++;
+      if (
+        this.#values.delete(k) ||
+        this.#hashes.delete(k) ||
+        this.#leases.delete(k) ||
+        this.#buckets.delete(k)
+      )
+        n++;
     }
     return n;
   }

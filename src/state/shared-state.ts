@@ -25,7 +25,11 @@ export interface SharedState {
   /** Fixed-window counter: adds `by` and returns the count in the current window and the ms left in it. */
   incrWindow(key: string, windowMs: number, by?: number): Promise<{ count: number; resetMs: number }>;
   /** Token bucket: takes `cost` tokens if available. */
-  takeToken(key: string, bucket: TokenBucket, cost?: number): Promise<{ allowed: boolean; retryAfterMs: number }>;
+  takeToken(
+    key: string,
+    bucket: TokenBucket,
+    cost?: number,
+  ): Promise<{ allowed: boolean; retryAfterMs: number }>;
 
   /**
    * Leases: at most `limit` holders of `key` at once (concurrent calls of a customer, of a carrier).

@@ -49,7 +49,9 @@ export async function migrate(db: Db, set: MigrationSet, files = readMigrations(
       const existing = rows[0];
       if (existing) {
         if (existing.checksum !== file.checksum) {
-          throw new MigrationError(`migration ${set}/${file.name} was changed after it was applied to ${db.label}`);
+          throw new MigrationError(
+            `migration ${set}/${file.name} was changed after it was applied to ${db.label}`,
+          );
         }
         return false;
       }

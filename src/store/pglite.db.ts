@@ -20,7 +20,8 @@ function normalise<R>(res: PgliteResult): QueryResult<R> {
     for (const row of res.rows) {
       for (const f of byteaFields) {
         const v = row[f];
-        if (v instanceof Uint8Array && !Buffer.isBuffer(v)) row[f] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+        if (v instanceof Uint8Array && !Buffer.isBuffer(v))
+          row[f] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
       }
     }
   }

@@ -34,7 +34,8 @@ export class RegionRouter {
   /** The database of one region; a region this deployment does not serve is a client error. */
   region(region: Region): Db {
     const db = this.regions.get(region);
-    if (!db) throw new AppError('REGION_NOT_SERVED', 400, `region ${region} is not served by this deployment`);
+    if (!db)
+      throw new AppError('REGION_NOT_SERVED', 400, `region ${region} is not served by this deployment`);
     return db;
   }
 
@@ -66,7 +67,9 @@ export class RegionRouter {
     let lookup = this.#lookups.get(customerId);
     if (!lookup) {
       lookup = this.control
-        .query<{ region: Region }>('SELECT region FROM customer_directory WHERE customer_id = $1', [customerId])
+        .query<{ region: Region }>('SELECT region FROM customer_directory WHERE customer_id = $1', [
+          customerId,
+        ])
         .then(({ rows }) => {
           const region = rows[0]?.region;
           if (region) this.#customerRegion.set(customerId, region);

@@ -26,7 +26,12 @@ export interface OpenStoresOptions {
   inMemory?: boolean;
 }
 
-export async function openStores({ config, log, now = () => new Date(), inMemory }: OpenStoresOptions): Promise<Stores> {
+export async function openStores({
+  config,
+  log,
+  now = () => new Date(),
+  inMemory,
+}: OpenStoresOptions): Promise<Stores> {
   const { databases } = config;
   const configured = REGIONS.filter((r) => databases.regions[r] !== undefined);
   let control: Db;
@@ -35,12 +40,16 @@ export async function openStores({ config, log, now = () => new Date(), inMemory
 
   if (embedded) {
     const dir = inMemory ? undefined : path.resolve(config.embedded.dataDir, 'pglite');
-    log.info({ dataDir: dir ?? 'memory' }, 'no databases configured: using embedded PGlite for control plane and every region');
+    log.info(
+      { dataDir: dir ?? 'memory' },
+      'no databases configured: using embedded PGlite for control plane and every region',
+    );
     const host = await PgliteHost.open(dir);
     control = host.handle('control');
     for (const r of REGIONS) regions.set(r, host.handle(r));
   } else {
-    if (!databases.control) throw new Error('databases.control is required when regional databases are configured');
+    if (!databases.control)
+      throw new Error('databases.control is required when regional databases are configured');
     const open = (label: string, c: NonNullable<typeof databases.control>) =>
       new PostgresDb({
         label,
@@ -51,7 +60,8 @@ export async function openStores({ config, log, now = () => new Date(), inMemory
         applicationName: `routing-core/${config.instance.id}`,
       });
     control = open('control', databases.control);
-    for (const r of configured) regions.set(r, open(r, databases.regions[r] as NonNullable<typeof databases.control>));
+    for (const r of configured)
+      regions.set(r, open(r, databases.regions[r] as NonNullable<typeof databases.control>));
   }
 
   const router = new RegionRouter(control, regions);

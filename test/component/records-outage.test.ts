@@ -18,7 +18,12 @@ async function setup(t: Parameters<typeof tempDir>[0]) {
   t.teardown(() => proxy.close());
   const control = await createDatabase(t, 'control');
   const euro = await createDatabase(t, 'euro');
-  const db = (url: string) => ({ url: secret(url), poolSize: 4, connectTimeoutMs: 1000, statementTimeoutMs: 5000 });
+  const db = (url: string) => ({
+    url: secret(url),
+    poolSize: 4,
+    connectTimeoutMs: 1000,
+    statementTimeoutMs: 5000,
+  });
   const config = testConfig(t, {
     databases: { control: db(control.url), regions: { EURO: db(pgUrl(euro.name, proxy.port)) } },
   });
@@ -27,7 +32,11 @@ async function setup(t: Parameters<typeof tempDir>[0]) {
   return { proxy, stores, spoolDir: tempDir(t, 'spool') };
 }
 
-function newWriter(stores: Awaited<ReturnType<typeof setup>>['stores'], spoolDir: string, metrics = new Registry()) {
+function newWriter(
+  stores: Awaited<ReturnType<typeof setup>>['stores'],
+  spoolDir: string,
+  metrics = new Registry(),
+) {
   return new RecordsWriter({
     router: stores.router,
     kinds: [CDR, MDR],
@@ -44,7 +53,10 @@ function newWriter(stores: Awaited<ReturnType<typeof setup>>['stores'], spoolDir
 async function countRows(stores: Awaited<ReturnType<typeof setup>>['stores'], customer: string) {
   const { rows } = await stores.router
     .region('EURO')
-    .query<{ n: number; d: number }>('SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM cdrs WHERE customer_id = $1', [customer]);
+    .query<{ n: number; d: number }>(
+      'SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM cdrs WHERE customer_id = $1',
+      [customer],
+    );
   return rows[0]!;
 }
 
@@ -83,19 +95,25 @@ t.test('database cut mid-stream, then restored: every record present exactly onc
   await waitFor(() => writer.stats().regionsDown.length === 0, { message: 'region marked up' });
 });
 
-t.test('records spooled by a process that exits during the outage are replayed by the next one', async (t) => {
-  const { proxy, stores, spoolDir } = await setup(t);
-  const customer = await addCustomer(stores, 'EURO');
-  proxy.cut();
-  const first = newWriter(stores, spoolDir);
-  const cdrs = Array.from({ length: 250 }, () => makeCdr(customer));
-  await Promise.all(cdrs.map((c) => first.write(CDR, c)));
-  await first.close(); // exits with the database still unreachable: the rows stay in the spool
+t.test(
+  'records spooled by a process that exits during the outage are replayed by the next one',
+  async (t) => {
+    const { proxy, stores, spoolDir } = await setup(t);
+    const customer = await addCustomer(stores, 'EURO');
+    proxy.cut();
+    const first = newWriter(stores, spoolDir);
+    const cdrs = Array.from({ length: 250 }, () => makeCdr(customer));
+    await Promise.all(cdrs.map((c) => first.write(CDR, c)));
+    await first.close(); // exits with the database still unreachable: the rows stay in the spool
 
-  proxy.restore();
-  const second = newWriter(stores, spoolDir);
-  t.teardown(() => second.close());
-  await second.start();
-  await waitFor(async () => (await countRows(stores, customer)).n === 250, { timeoutMs: 30_000, message: 'replay at start' });
-  t.same(await countRows(stores, customer), { n: 250, d: 250 });
-});
+    proxy.restore();
+    const second = newWriter(stores, spoolDir);
+    t.teardown(() => second.close());
+    await second.start();
+    await waitFor(async () => (await countRows(stores, customer)).n === 250, {
+      timeoutMs: 30_000,
+      message: 'replay at start',
+    });
+    t.same(await countRows(stores, customer), { n: 250, d: 250 });
+  },
+);

@@ -46,7 +46,9 @@ for (const engine of ENGINES) {
     const cdr = makeCdr(customer);
     await writer.write(CDR, cdr);
     await writer.write(CDR, { ...cdr });
-    const { rows } = await stores.router.region('NOAM').query('SELECT attempts, route FROM cdrs WHERE id = $1', [cdr.id]);
+    const { rows } = await stores.router
+      .region('NOAM')
+      .query('SELECT attempts, route FROM cdrs WHERE id = $1', [cdr.id]);
     t.equal(rows.length, 1);
     t.same(rows[0], { attempts: cdr.attempts, route: cdr.route }, 'json columns round-trip');
   });
@@ -59,27 +61,34 @@ for (const engine of ENGINES) {
     await writer.write(MDR, { ...mdr, status: 'queued', statusVersion: 1 });
     await writer.write(MDR, { ...mdr, status: 'delivered', statusVersion: 3 });
     await writer.write(MDR, { ...mdr, status: 'sent', statusVersion: 2 }); // a late, older update
-    const { rows } = await stores.router.region('EURO').query('SELECT status, status_version FROM mdrs WHERE id = $1', [mdr.id]);
+    const { rows } = await stores.router
+      .region('EURO')
+      .query('SELECT status, status_version FROM mdrs WHERE id = $1', [mdr.id]);
     t.same(rows, [{ status: 'delivered', status_version: 3 }]);
   });
 
-  t.test(`${engine}: a row the database refuses is dead-lettered and the rest of its batch written`, async (t) => {
-    const stores = await openTestStores(t, engine);
-    const { writer, spoolDir } = writerFor(t, stores);
-    const customer = await addCustomer(stores, 'EURO');
-    const good = Array.from({ length: 50 }, () => makeCdr(customer));
-    const bad = makeCdr(customer, { direction: 'sideways' as never }); // violates the CHECK constraint
-    await Promise.all([...good.slice(0, 25), bad, ...good.slice(25)].map((c) => writer.write(CDR, c)));
-    const { rows } = await stores.router
-      .region('EURO')
-      .query<{ n: number }>('SELECT count(*)::int AS n FROM cdrs WHERE customer_id = $1', [customer]);
-    t.equal(rows[0]!.n, 50, 'every good row written');
-    const dead = readFileSync(path.join(spoolDir, 'dead', 'EURO-cdr.ndjson'), 'utf8').trim().split('\n');
-    t.equal(dead.length, 1);
-    const entry = JSON.parse(dead[0]!) as { row: unknown[]; reason: string };
-    t.equal(entry.row[0], bad.id, 'the bad row is kept');
-    t.match(entry.reason, /check constraint/);
-  });
+  t.test(
+    `${engine}: a row the database refuses is dead-lettered and the rest of its batch written`,
+    async (t) => {
+      const stores = await openTestStores(t, engine);
+      const { writer, spoolDir } = writerFor(t, stores);
+      const customer = await addCustomer(stores, 'EURO');
+      const good = Array.from({ length: 50 }, () => makeCdr(customer));
+      const bad = makeCdr(customer, { direction: 'sideways' as never }); // violates the CHECK constraint
+      await Promise.all([...good.slice(0, 25), bad, ...good.slice(25)].map((c) => writer.write(CDR, c)));
+      const { rows } = await stores.router
+        .region('EURO')
+        .query<{ n: number }>('SELECT count(*)::int AS n FROM cdrs WHERE customer_id = $1', [customer]);
+      t.equal(rows[0]!.n, 50, 'every good row written');
+      const dead = readFileSync(path.join(spoolDir, 'dead', 'EURO-cdr.ndjson'), 'utf8')
+        .trim()
+        .split('\n');
+      t.equal(dead.length, 1);
+      const entry = JSON.parse(dead[0]!) as { row: unknown[]; reason: string };
+      t.equal(entry.row[0], bad.id, 'the bad row is kept');
+      t.match(entry.reason, /check constraint/);
+    },
+  );
 
   t.test(`${engine}: a record of a customer with no region is dead-lettered, not lost`, async (t) => {
     const stores = await openTestStores(t, engine);
@@ -104,8 +113,11 @@ t.test('residency: EURO and NOAM customers each write only to their own database
     ...euroMdrs.map((m) => writer.write(MDR, m)),
   ]);
   const count = async (region: 'EURO' | 'NOAM', table: string, customer: string) =>
-    (await stores.router.region(region).query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE customer_id = $1`, [customer]))
-      .rows[0]!.n;
+    (
+      await stores.router
+        .region(region)
+        .query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE customer_id = $1`, [customer])
+    ).rows[0]!.n;
   t.equal(await count('EURO', 'cdrs', euro), 30);
   t.equal(await count('NOAM', 'cdrs', euro), 0, 'no EURO CDR in NOAM');
   t.equal(await count('NOAM', 'cdrs', noam), 20);
@@ -115,6 +127,9 @@ t.test('residency: EURO and NOAM customers each write only to their own database
   // The whole NOAM database holds no row of the EURO customer, in any table.
   const { rows } = await stores.router
     .region('NOAM')
-    .query<{ n: number }>('SELECT (SELECT count(*) FROM customers WHERE id = $1) + (SELECT count(*) FROM cdrs WHERE customer_id = $1) AS n', [euro]);
+    .query<{ n: number }>(
+      'SELECT (SELECT count(*) FROM customers WHERE id = $1) + (SELECT count(*) FROM cdrs WHERE customer_id = $1) AS n',
+      [euro],
+    );
   t.equal(Number(rows[0]!.n), 0);
 });

@@ -15,7 +15,12 @@ const root = path.resolve(import.meta.dirname, '../..');
 t.test('stop() flushes records still queued in memory before closing the databases', async (t) => {
   const control = await createDatabase(t, 'control');
   const noam = await createDatabase(t, 'noam');
-  const db = (url: string) => ({ url: secret(url), poolSize: 2, connectTimeoutMs: 2000, statementTimeoutMs: 10_000 });
+  const db = (url: string) => ({
+    url: secret(url),
+    poolSize: 2,
+    connectTimeoutMs: 2000,
+    statementTimeoutMs: 10_000,
+  });
   const app = await startTestApp(t, {
     databases: { control: db(control.url), regions: { NOAM: db(noam.url) } },
     records: { flushIntervalMs: 60_000, batchMaxRows: 10_000 },
@@ -29,7 +34,9 @@ t.test('stop() flushes records still queued in memory before closing the databas
   await Promise.all(pending);
   const check = new pg.Client({ connectionString: noam.url });
   await check.connect();
-  const { rows } = await check.query('SELECT count(*)::int AS n FROM cdrs WHERE customer_id = $1', [customer]);
+  const { rows } = await check.query('SELECT count(*)::int AS n FROM cdrs WHERE customer_id = $1', [
+    customer,
+  ]);
   await check.end();
   t.equal(rows[0].n, 300);
 });

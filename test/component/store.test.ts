@@ -11,14 +11,19 @@ for (const engine of ENGINES) {
     const euro = stores.router.region('EURO');
     const again = await migrate(euro, 'region');
     t.same(again, [], 'a second run applies nothing');
-    const { rows } = await euro.query<{ name: string }>("SELECT name FROM schema_migrations WHERE set_name = 'region'");
+    const { rows } = await euro.query<{ name: string }>(
+      "SELECT name FROM schema_migrations WHERE set_name = 'region'",
+    );
     t.ok(rows.some((r) => r.name === '0001_region_base.sql'));
   });
 
   t.test(`${engine}: a changed migration file stops the start`, async (t) => {
     const stores = await openTestStores(t, engine);
     const files = [{ name: '0001_region_base.sql', sql: 'SELECT 1', checksum: 'different' }];
-    await t.rejects(migrate(stores.router.region('NOAM'), 'region', files), /was changed after it was applied/);
+    await t.rejects(
+      migrate(stores.router.region('NOAM'), 'region', files),
+      /was changed after it was applied/,
+    );
   });
 
   t.test(`${engine}: rows come back with the same JS types`, async (t) => {
@@ -42,30 +47,47 @@ for (const engine of ENGINES) {
         throw new Error('boom');
       }),
     );
-    const { rowCount } = await stores.control.query('SELECT 1 FROM customer_directory WHERE customer_id = $1', [id]);
+    const { rowCount } = await stores.control.query(
+      'SELECT 1 FROM customer_directory WHERE customer_id = $1',
+      [id],
+    );
     t.equal(rowCount, 0);
   });
 
-  t.test(`${engine}: monthly partitions exist around now and late rows move out of the default`, async (t) => {
-    const stores = await openTestStores(t, engine);
-    const db = stores.router.region('NOAM');
-    const current = partitionName('cdrs', monthStart(new Date()));
-    const { rowCount } = await db.query('SELECT 1 FROM pg_class WHERE relname = $1', [current]);
-    t.equal(rowCount, 1, `${current} exists`);
+  t.test(
+    `${engine}: monthly partitions exist around now and late rows move out of the default`,
+    async (t) => {
+      const stores = await openTestStores(t, engine);
+      const db = stores.router.region('NOAM');
+      const current = partitionName('cdrs', monthStart(new Date()));
+      const { rowCount } = await db.query('SELECT 1 FROM pg_class WHERE relname = $1', [current]);
+      t.equal(rowCount, 1, `${current} exists`);
 
-    // A row far in the future lands in the default partition, then moves when its month is created.
-    const future = addMonths(monthStart(new Date()), 14);
-    const id = randomUUID();
-    await db.query(
-      `INSERT INTO cdrs (id, customer_id, started_at, direction, disposition) VALUES ($1, $2, $3, 'inbound', 'answered')`,
-      [id, randomUUID(), new Date(future.getTime() + 86_400_000)],
-    );
-    t.equal((await db.query('SELECT 1 FROM cdrs_default WHERE id = $1', [id])).rowCount, 1, 'in default first');
-    t.ok(await ensurePartition(db, 'cdrs', future), 'partition created');
-    t.equal((await db.query('SELECT 1 FROM cdrs_default WHERE id = $1', [id])).rowCount, 0, 'moved out of default');
-    t.equal((await db.query(`SELECT 1 FROM ${partitionName('cdrs', future)} WHERE id = $1`, [id])).rowCount, 1);
-    t.notOk(await ensurePartition(db, 'cdrs', future), 'second call is a no-op');
-  });
+      // A row far in the future lands in the default partition, then moves when its month is created.
+      const future = addMonths(monthStart(new Date()), 14);
+      const id = randomUUID();
+      await db.query(
+        `INSERT INTO cdrs (id, customer_id, started_at, direction, disposition) VALUES ($1, $2, $3, 'inbound', 'answered')`,
+        [id, randomUUID(), new Date(future.getTime() + 86_400_000)],
+      );
+      t.equal(
+        (await db.query('SELECT 1 FROM cdrs_default WHERE id = $1', [id])).rowCount,
+        1,
+        'in default first',
+      );
+      t.ok(await ensurePartition(db, 'cdrs', future), 'partition created');
+      t.equal(
+        (await db.query('SELECT 1 FROM cdrs_default WHERE id = $1', [id])).rowCount,
+        0,
+        'moved out of default',
+      );
+      t.equal(
+        (await db.query(`SELECT 1 FROM ${partitionName('cdrs', future)} WHERE id = $1`, [id])).rowCount,
+        1,
+      );
+      t.notOk(await ensurePartition(db, 'cdrs', future), 'second call is a no-op');
+    },
+  );
 }
 
 t.test('postgres: each region is its own database', async (t) => {

@@ -5,17 +5,27 @@ import pino from 'pino';
 import { startApp, type App } from '../../src/app.js';
 import { testConfig } from './config.js';
 import type { Config } from '../../src/config/index.js';
+import type { Feature } from '../../src/feature.js';
 
 type Overrides = Parameters<typeof testConfig>[1];
 
-export async function startTestApp(t: Test, overrides: Overrides = {}, opts: { seedDemo?: boolean } = {}): Promise<App & { printed: string[] }> {
+export async function startTestApp(
+  t: Test,
+  overrides: Overrides = {},
+  opts: { seedDemo?: boolean; features?: Feature[] } = {},
+): Promise<App & { printed: string[] }> {
   const printed: string[] = [];
   const config: Config = testConfig(t, {
     ...overrides,
     embedded: { ...(overrides.embedded ?? {}), seedDemo: opts.seedDemo ?? false },
   } as Overrides);
   const log = pino({ level: process.env.TEST_LOG ?? 'silent' });
-  const app = await startApp(config, { inMemory: true, log, print: (text) => printed.push(text) });
+  const app = await startApp(config, {
+    inMemory: true,
+    log,
+    print: (text) => printed.push(text),
+    ...(opts.features ? { features: opts.features } : {}),
+  });
   t.teardown(() => app.stop());
   return Object.assign(app, { printed });
 }

@@ -7,8 +7,13 @@ import type { Stores } from '../../src/store/stores.js';
 /** Registers a customer in the control-plane directory and in its region's customers table. */
 export async function addCustomer(stores: Stores, region: Region, name = 'Test customer'): Promise<string> {
   const id = randomUUID();
-  await stores.control.query('INSERT INTO customer_directory (customer_id, region) VALUES ($1, $2)', [id, region]);
-  await stores.router.region(region).query('INSERT INTO customers (id, name, billing_region) VALUES ($1, $2, $3)', [id, name, region]);
+  await stores.control.query('INSERT INTO customer_directory (customer_id, region) VALUES ($1, $2)', [
+    id,
+    region,
+  ]);
+  await stores.router
+    .region(region)
+    .query('INSERT INTO customers (id, name, billing_region) VALUES ($1, $2, $3)', [id, name, region]);
   return id;
 }
 

@@ -35,16 +35,25 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 
 /** Creates an empty database named after the test, dropped when the test ends. */
 export async function createDatabase(t: Test, label = 'db'): Promise<{ name: string; url: string }> {
-  const name = `rc_test_${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${randomBytes(4).toString('hex')}`;
+  const name = `rc_test_${label
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, 20)}_${randomBytes(4).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE ${name}`));
-  t.teardown(() => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined));
+  t.teardown(() =>
+    admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  );
   return { name, url: pgUrl(name) };
 }
 
 /** A key prefix no other test uses; every key under it is deleted when the test ends. */
 export async function redisPrefix(t: Test): Promise<string> {
   const prefix = `rc-test:${randomBytes(6).toString('hex')}:`;
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const probe = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   try {
     await probe.connect();
     await probe.ping();

@@ -30,7 +30,12 @@ export async function openTestStores(
   if (engine === 'postgres') {
     urls.control = (await createDatabase(t, 'control')).url;
     for (const r of regions) urls[r] = (await createDatabase(t, r)).url;
-    const db = (url: string) => ({ url: secret(url), poolSize: 4, connectTimeoutMs: 2000, statementTimeoutMs: 10_000 });
+    const db = (url: string) => ({
+      url: secret(url),
+      poolSize: 4,
+      connectTimeoutMs: 2000,
+      statementTimeoutMs: 10_000,
+    });
     config = testConfig(t, {
       databases: {
         control: db(urls.control),
@@ -40,7 +45,12 @@ export async function openTestStores(
   } else {
     config = testConfig(t);
   }
-  const stores = await openStores({ config, log: silentLog, inMemory: engine === 'pglite', ...(now ? { now } : {}) });
+  const stores = await openStores({
+    config,
+    log: silentLog,
+    inMemory: engine === 'pglite',
+    ...(now ? { now } : {}),
+  });
   t.teardown(() => stores.close());
   return Object.assign(stores, { urls });
 }

@@ -21,10 +21,18 @@ t.test('rotation: v1 content stays readable, and re-wrapping leaves no data key 
   const sealed = await env.seal('NOAM', Buffer.from('message body'), 'message:9');
   t.same(env.keyOf(sealed), { ring: 'NOAM', version: 'v1' });
   t.equal(await keys.rotate('NOAM'), 'v2');
-  t.same((await env.open(sealed, 'message:9')).toString(), 'message body', 'old content readable after rotation');
+  t.same(
+    (await env.open(sealed, 'message:9')).toString(),
+    'message body',
+    'old content readable after rotation',
+  );
   const rewrapped = await env.rewrap(sealed);
   t.same(env.keyOf(rewrapped), { ring: 'NOAM', version: 'v2' });
-  t.same(sealed.subarray(sealed.length - 40), rewrapped.subarray(rewrapped.length - 40), 'content bytes unchanged');
+  t.same(
+    sealed.subarray(sealed.length - 40),
+    rewrapped.subarray(rewrapped.length - 40),
+    'content bytes unchanged',
+  );
   t.same((await env.open(rewrapped, 'message:9')).toString(), 'message body');
   const fresh = await env.seal('NOAM', Buffer.from('new'), 'message:10');
   t.equal(env.keyOf(fresh).version, 'v2', 'new content uses the current key');
@@ -42,7 +50,9 @@ t.test('signed links verify until they expire and not after tampering', async (t
   t.match(signer.verify(token, now), { kind: 'media', region: 'EURO', id: 'm1' });
   t.equal(signer.verify(token, now + 61_000), undefined, 'expired');
   const [body, mac] = token.split('.');
-  const forged = Buffer.from(JSON.stringify({ kind: 'media', region: 'NOAM', id: 'm1', exp: 9e9 })).toString('base64url');
+  const forged = Buffer.from(JSON.stringify({ kind: 'media', region: 'NOAM', id: 'm1', exp: 9e9 })).toString(
+    'base64url',
+  );
   t.equal(signer.verify(`${forged}.${mac}`, now), undefined, 'payload swapped');
   t.equal(signer.verify(`${body}.x${mac}`, now), undefined, 'mac changed');
   t.equal(signer.verify('garbage', now), undefined);

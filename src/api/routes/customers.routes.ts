@@ -61,12 +61,23 @@ export function customersRoutes(accounts: AccountsService): ApiModule {
             response: { 201: CustomerOut, ...errorResponses },
           },
         },
-        async (req, reply) => reply.status(201).send(customerOut(await accounts.createCustomer(principalOf(req), req.body))),
+        async (req, reply) =>
+          reply.status(201).send(customerOut(await accounts.createCustomer(principalOf(req), req.body))),
       );
 
       app.get(
         '/v1/customers',
-        { config: operator, schema: { tags: ['customers'], querystring: PageQuery, response: { 200: Type.Object({ items: Type.Array(CustomerOut), next: Type.Optional(Type.String()) }), ...errorResponses } } },
+        {
+          config: operator,
+          schema: {
+            tags: ['customers'],
+            querystring: PageQuery,
+            response: {
+              200: Type.Object({ items: Type.Array(CustomerOut), next: Type.Optional(Type.String()) }),
+              ...errorResponses,
+            },
+          },
+        },
         async (req) => {
           const page = await accounts.listCustomers(req.query.cursor, req.query.limit);
           return { items: page.items.map(customerOut), ...(page.next ? { next: page.next } : {}) };
@@ -75,7 +86,13 @@ export function customersRoutes(accounts: AccountsService): ApiModule {
 
       app.get(
         '/v1/customers/:id',
-        { schema: { tags: ['customers'], params: IdParams, response: { 200: CustomerOut, ...errorResponses } } },
+        {
+          schema: {
+            tags: ['customers'],
+            params: IdParams,
+            response: { 200: CustomerOut, ...errorResponses },
+          },
+        },
         async (req) => customerOut(await accounts.getCustomer(customerScope(req, req.params.id))),
       );
 
@@ -86,7 +103,10 @@ export function customersRoutes(accounts: AccountsService): ApiModule {
           schema: {
             tags: ['customers'],
             params: IdParams,
-            body: Type.Object({ name: Type.Optional(Name), status: Type.Optional(StatusSchema) }, { additionalProperties: false, minProperties: 1 }),
+            body: Type.Object(
+              { name: Type.Optional(Name), status: Type.Optional(StatusSchema) },
+              { additionalProperties: false, minProperties: 1 },
+            ),
             response: { 200: CustomerOut, ...errorResponses },
           },
         },
@@ -100,27 +120,55 @@ export function customersRoutes(accounts: AccountsService): ApiModule {
             tags: ['api-keys'],
             params: IdParams,
             body: Type.Object({ name: Name }, { additionalProperties: false }),
-            response: { 201: Type.Intersect([KeyOut, Type.Object({ key: Type.String({ description: 'the secret, shown once' }) })]), ...errorResponses },
+            response: {
+              201: Type.Intersect([
+                KeyOut,
+                Type.Object({ key: Type.String({ description: 'the secret, shown once' }) }),
+              ]),
+              ...errorResponses,
+            },
           },
         },
         async (req, reply) => {
           const customerId = customerScope(req, req.params.id);
-          const { stored, token } = await accounts.createCustomerKey(principalOf(req), customerId, req.body.name);
+          const { stored, token } = await accounts.createCustomerKey(
+            principalOf(req),
+            customerId,
+            req.body.name,
+          );
           return reply.status(201).send({ ...keyOut(stored), key: token });
         },
       );
 
       app.get(
         '/v1/customers/:id/api-keys',
-        { schema: { tags: ['api-keys'], params: IdParams, response: { 200: Type.Object({ items: Type.Array(KeyOut) }), ...errorResponses } } },
-        async (req) => ({ items: (await accounts.listCustomerKeys(customerScope(req, req.params.id))).map(keyOut) }),
+        {
+          schema: {
+            tags: ['api-keys'],
+            params: IdParams,
+            response: { 200: Type.Object({ items: Type.Array(KeyOut) }), ...errorResponses },
+          },
+        },
+        async (req) => ({
+          items: (await accounts.listCustomerKeys(customerScope(req, req.params.id))).map(keyOut),
+        }),
       );
 
       app.delete(
         '/v1/customers/:id/api-keys/:keyId',
-        { schema: { tags: ['api-keys'], params: Type.Object({ id: Uuid, keyId: Type.String({ pattern: '^[0-9a-f]{16}$' }) }), response: { ...NoContent, ...errorResponses } } },
+        {
+          schema: {
+            tags: ['api-keys'],
+            params: Type.Object({ id: Uuid, keyId: Type.String({ pattern: '^[0-9a-f]{16}$' }) }),
+            response: { ...NoContent, ...errorResponses },
+          },
+        },
         async (req, reply) => {
-          await accounts.revokeCustomerKey(principalOf(req), customerScope(req, req.params.id), req.params.keyId);
+          await accounts.revokeCustomerKey(
+            principalOf(req),
+            customerScope(req, req.params.id),
+            req.params.keyId,
+          );
           return reply.status(204).send();
         },
       );
@@ -132,7 +180,10 @@ export function customersRoutes(accounts: AccountsService): ApiModule {
           schema: {
             tags: ['api-keys'],
             body: Type.Object({ name: Name }, { additionalProperties: false }),
-            response: { 201: Type.Intersect([KeyOut, Type.Object({ key: Type.String() })]), ...errorResponses },
+            response: {
+              201: Type.Intersect([KeyOut, Type.Object({ key: Type.String() })]),
+              ...errorResponses,
+            },
           },
         },
         async (req, reply) => {
@@ -143,13 +194,26 @@ export function customersRoutes(accounts: AccountsService): ApiModule {
 
       app.get(
         '/v1/operator-keys',
-        { config: operator, schema: { tags: ['api-keys'], response: { 200: Type.Object({ items: Type.Array(KeyOut) }), ...errorResponses } } },
+        {
+          config: operator,
+          schema: {
+            tags: ['api-keys'],
+            response: { 200: Type.Object({ items: Type.Array(KeyOut) }), ...errorResponses },
+          },
+        },
         async () => ({ items: (await accounts.listOperatorKeys()).map(keyOut) }),
       );
 
       app.delete(
         '/v1/operator-keys/:keyId',
-        { config: operator, schema: { tags: ['api-keys'], params: Type.Object({ keyId: Type.String({ pattern: '^[0-9a-f]{16}$' }) }), response: { ...NoContent, ...errorResponses } } },
+        {
+          config: operator,
+          schema: {
+            tags: ['api-keys'],
+            params: Type.Object({ keyId: Type.String({ pattern: '^[0-9a-f]{16}$' }) }),
+            response: { ...NoContent, ...errorResponses },
+          },
+        },
         async (req, reply) => {
           await accounts.revokeOperatorKey(principalOf(req), req.params.keyId);
           return reply.status(204).send();

@@ -64,7 +64,10 @@ const CreateBody = Type.Object(
   { additionalProperties: false },
 );
 
-const PatchBody = Type.Object({ status: Type.Optional(NumberStatusSchema), ...Settings }, { additionalProperties: false, minProperties: 1 });
+const PatchBody = Type.Object(
+  { status: Type.Optional(NumberStatusSchema), ...Settings },
+  { additionalProperties: false, minProperties: 1 },
+);
 
 const E164Params = Type.Object({ e164: E164 });
 
@@ -78,7 +81,8 @@ export function numbersRoutes(accounts: AccountsService): ApiModule {
         async (req, reply) => {
           const by = principalOf(req);
           const { customerId, status, country, ...settings } = req.body;
-          if (status && by.kind !== 'operator') throw Errors.forbidden('only operators set a number\'s status');
+          if (status && by.kind !== 'operator')
+            throw Errors.forbidden("only operators set a number's status");
           const created = await accounts.createNumber(by, customerScope(req, customerId), {
             e164: req.body.e164,
             status: status ?? 'active',
@@ -105,11 +109,18 @@ export function numbersRoutes(accounts: AccountsService): ApiModule {
               },
               { additionalProperties: false },
             ),
-            response: { 200: Type.Object({ items: Type.Array(NumberOut), next: Type.Optional(Type.String()) }), ...errorResponses },
+            response: {
+              200: Type.Object({ items: Type.Array(NumberOut), next: Type.Optional(Type.String()) }),
+              ...errorResponses,
+            },
           },
         },
         async (req) => {
-          const items = await accounts.listNumbers(customerScope(req, req.query.customerId), req.query.cursor, req.query.limit);
+          const items = await accounts.listNumbers(
+            customerScope(req, req.query.customerId),
+            req.query.cursor,
+            req.query.limit,
+          );
           const last = items.length === req.query.limit ? items[items.length - 1] : undefined;
           return { items: items.map(numberOut), ...(last ? { next: last.e164 } : {}) };
         },
@@ -117,16 +128,26 @@ export function numbersRoutes(accounts: AccountsService): ApiModule {
 
       app.get(
         '/v1/numbers/:e164',
-        { schema: { tags: ['numbers'], params: E164Params, response: { 200: NumberOut, ...errorResponses } } },
+        {
+          schema: { tags: ['numbers'], params: E164Params, response: { 200: NumberOut, ...errorResponses } },
+        },
         async (req) => numberOut(await accounts.getNumber(ownerFilter(req), req.params.e164)),
       );
 
       app.patch(
         '/v1/numbers/:e164',
-        { schema: { tags: ['numbers'], params: E164Params, body: PatchBody, response: { 200: NumberOut, ...errorResponses } } },
+        {
+          schema: {
+            tags: ['numbers'],
+            params: E164Params,
+            body: PatchBody,
+            response: { 200: NumberOut, ...errorResponses },
+          },
+        },
         async (req) => {
           const by = principalOf(req);
-          if (req.body.status && by.kind !== 'operator') throw Errors.forbidden('only operators set a number\'s status');
+          if (req.body.status && by.kind !== 'operator')
+            throw Errors.forbidden("only operators set a number's status");
           return numberOut(await accounts.updateNumber(by, ownerFilter(req), req.params.e164, req.body));
         },
       );

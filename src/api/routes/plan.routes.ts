@@ -27,10 +27,19 @@ const CarrierIn = Type.Object(
 
 const GatewayIn = Type.Object(
   {
-    direction: Type.Union([Type.Literal('inbound'), Type.Literal('outbound'), Type.Literal('both')], { default: 'both' }),
-    host: Type.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9.:/-]+$', description: 'address, CIDR (inbound) or host name' }),
+    direction: Type.Union([Type.Literal('inbound'), Type.Literal('outbound'), Type.Literal('both')], {
+      default: 'both',
+    }),
+    host: Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[A-Za-z0-9.:/-]+$',
+      description: 'address, CIDR (inbound) or host name',
+    }),
     port: Type.Integer({ minimum: 1, maximum: 65535, default: 5060 }),
-    transport: Type.Union([Type.Literal('udp'), Type.Literal('tcp'), Type.Literal('tls')], { default: 'udp' }),
+    transport: Type.Union([Type.Literal('udp'), Type.Literal('tcp'), Type.Literal('tls')], {
+      default: 'udp',
+    }),
     priority: Type.Integer({ minimum: 0, maximum: 10_000, default: 100 }),
   },
   { additionalProperties: false },
@@ -39,7 +48,10 @@ const GatewayIn = Type.Object(
 const RouteIn = Type.Object(
   {
     kind: Type.Union([Type.Literal('voice'), Type.Literal('sms')]),
-    prefix: Type.String({ pattern: '^[0-9]{0,15}$', description: 'E.164 digits without +; empty matches everything' }),
+    prefix: Type.String({
+      pattern: '^[0-9]{0,15}$',
+      description: 'E.164 digits without +; empty matches everything',
+    }),
     carrierId: Uuid,
     priority: Type.Integer({ minimum: 0, maximum: 10_000, default: 100 }),
     cost: Type.Number({ minimum: 0, default: 0 }),
@@ -47,7 +59,11 @@ const RouteIn = Type.Object(
   { additionalProperties: false },
 );
 
-const carrierOut = (c: Carrier) => ({ ...c, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString() });
+const carrierOut = (c: Carrier) => ({
+  ...c,
+  createdAt: c.createdAt.toISOString(),
+  updatedAt: c.updatedAt.toISOString(),
+});
 const IdParams = Type.Object({ id: Uuid });
 
 export function planRoutes(plan: PlanService, cache: PlanCache): ApiModule {
@@ -56,11 +72,19 @@ export function planRoutes(plan: PlanService, cache: PlanCache): ApiModule {
     register(app) {
       const config = { auth: 'operator' as const };
       const tags = ['routing plan'];
-      app.post('/v1/carriers', { config, schema: { tags, body: CarrierIn, response: { 201: AnyObject, ...errorResponses } } }, async (req, reply) => {
-        const { status, settings, ...rest } = req.body;
-        const c = await plan.createCarrier(principalOf(req), { ...rest, status: status ?? 'active', settings: settings ?? {} });
-        return reply.status(201).send(carrierOut(c));
-      });
+      app.post(
+        '/v1/carriers',
+        { config, schema: { tags, body: CarrierIn, response: { 201: AnyObject, ...errorResponses } } },
+        async (req, reply) => {
+          const { status, settings, ...rest } = req.body;
+          const c = await plan.createCarrier(principalOf(req), {
+            ...rest,
+            status: status ?? 'active',
+            settings: settings ?? {},
+          });
+          return reply.status(201).send(carrierOut(c));
+        },
+      );
       // Reads come from this instance's cached plan: what it routes with right now.
       app.get('/v1/carriers', { config, schema: { tags } }, async () => ({
         items: [...cache.snapshot.carriers.values()].map((c) => ({
@@ -69,31 +93,77 @@ export function planRoutes(plan: PlanService, cache: PlanCache): ApiModule {
         })),
         planVersion: cache.snapshot.version,
       }));
-      app.get('/v1/carriers/:id', { config, schema: { tags, params: IdParams, response: errorResponses } }, async (req) => carrierOut(await plan.getCarrier(req.params.id)));
+      app.get(
+        '/v1/carriers/:id',
+        { config, schema: { tags, params: IdParams, response: errorResponses } },
+        async (req) => carrierOut(await plan.getCarrier(req.params.id)),
+      );
       app.patch(
         '/v1/carriers/:id',
-        { config, schema: { tags, params: IdParams, body: Type.Partial(Type.Omit(CarrierIn, ['category']), { additionalProperties: false, minProperties: 1 }), response: errorResponses } },
+        {
+          config,
+          schema: {
+            tags,
+            params: IdParams,
+            body: Type.Partial(Type.Omit(CarrierIn, ['category']), {
+              additionalProperties: false,
+              minProperties: 1,
+            }),
+            response: errorResponses,
+          },
+        },
         async (req) => carrierOut(await plan.updateCarrier(principalOf(req), req.params.id, req.body)),
       );
-      app.delete('/v1/carriers/:id', { config, schema: { tags, params: IdParams, response: { ...NoContent, ...errorResponses } } }, async (req, reply) => {
-        await plan.deleteCarrier(principalOf(req), req.params.id);
-        return reply.status(204).send();
-      });
-      app.post('/v1/carriers/:id/gateways', { config, schema: { tags, params: IdParams, body: GatewayIn, response: { 201: AnyObject, ...errorResponses } } }, async (req, reply) => {
-        const g = await plan.createGateway(principalOf(req), { ...req.body, carrierId: req.params.id, settings: {} });
-        return reply.status(201).send(g);
-      });
+      app.delete(
+        '/v1/carriers/:id',
+        { config, schema: { tags, params: IdParams, response: { ...NoContent, ...errorResponses } } },
+        async (req, reply) => {
+          await plan.deleteCarrier(principalOf(req), req.params.id);
+          return reply.status(204).send();
+        },
+      );
+      app.post(
+        '/v1/carriers/:id/gateways',
+        {
+          config,
+          schema: {
+            tags,
+            params: IdParams,
+            body: GatewayIn,
+            response: { 201: AnyObject, ...errorResponses },
+          },
+        },
+        async (req, reply) => {
+          const g = await plan.createGateway(principalOf(req), {
+            ...req.body,
+            carrierId: req.params.id,
+            settings: {},
+          });
+          return reply.status(201).send(g);
+        },
+      );
       app.delete(
         '/v1/carriers/:id/gateways/:gatewayId',
-        { config, schema: { tags, params: Type.Object({ id: Uuid, gatewayId: Uuid }), response: { ...NoContent, ...errorResponses } } },
+        {
+          config,
+          schema: {
+            tags,
+            params: Type.Object({ id: Uuid, gatewayId: Uuid }),
+            response: { ...NoContent, ...errorResponses },
+          },
+        },
         async (req, reply) => {
           await plan.deleteGateway(principalOf(req), req.params.id, req.params.gatewayId);
           return reply.status(204).send();
         },
       );
-      app.post('/v1/routes', { config, schema: { tags, body: RouteIn, response: { 201: AnyObject, ...errorResponses } } }, async (req, reply) => {
-        return reply.status(201).send(await plan.createRoute(principalOf(req), req.body));
-      });
+      app.post(
+        '/v1/routes',
+        { config, schema: { tags, body: RouteIn, response: { 201: AnyObject, ...errorResponses } } },
+        async (req, reply) => {
+          return reply.status(201).send(await plan.createRoute(principalOf(req), req.body));
+        },
+      );
       app.get(
         '/v1/routes',
         {
@@ -101,22 +171,31 @@ export function planRoutes(plan: PlanService, cache: PlanCache): ApiModule {
           schema: {
             tags,
             querystring: Type.Object(
-              { kind: Type.Optional(Type.Union([Type.Literal('voice'), Type.Literal('sms')])), prefix: Type.Optional(Type.String({ pattern: '^[0-9]{0,15}$' })) },
+              {
+                kind: Type.Optional(Type.Union([Type.Literal('voice'), Type.Literal('sms')])),
+                prefix: Type.Optional(Type.String({ pattern: '^[0-9]{0,15}$' })),
+              },
               { additionalProperties: false },
             ),
           },
         },
         async (req) => ({
           items: cache.snapshot.routes.filter(
-            (r) => (!req.query.kind || r.kind === req.query.kind) && (req.query.prefix === undefined || r.prefix.startsWith(req.query.prefix)),
+            (r) =>
+              (!req.query.kind || r.kind === req.query.kind) &&
+              (req.query.prefix === undefined || r.prefix.startsWith(req.query.prefix)),
           ),
           planVersion: cache.snapshot.version,
         }),
       );
-      app.delete('/v1/routes/:id', { config, schema: { tags, params: IdParams, response: { ...NoContent, ...errorResponses } } }, async (req, reply) => {
-        await plan.deleteRoute(principalOf(req), req.params.id);
-        return reply.status(204).send();
-      });
+      app.delete(
+        '/v1/routes/:id',
+        { config, schema: { tags, params: IdParams, response: { ...NoContent, ...errorResponses } } },
+        async (req, reply) => {
+          await plan.deleteRoute(principalOf(req), req.params.id);
+          return reply.status(204).send();
+        },
+      );
     },
   };
 }
