@@ -1,6 +1,8 @@
 // A kind of record (CDR, MDR, ...) describes how one record becomes one row of its table.
 // Rows are flattened to JSON-safe values at enqueue time, so a batch can be spooled to disk and
 // replayed later without the code that built it.
+import type { Queryable } from '../store/db.js';
+
 export type Cell = string | number | boolean | null;
 
 export interface Column<R> {
@@ -22,8 +24,14 @@ export interface RecordKind<R> {
    * EXCLUDED), e.g. only when the new status_version is higher, so replays never move state back.
    */
   readonly upsert?: { columns: readonly string[]; when: string };
+  /**
+   * Optional: how a batch is written when one record spans several tables (e.g. an inbound message:
+   * its MDR, its encrypted content and its delivery outbox rows, all or nothing). Runs inside one
+   * transaction and must be idempotent (replays run it again). Without it, rows go to `table` by unnest().
+   */
+  insert?(q: Queryable, rows: Cell[][]): Promise<void>;
   customerId(record: R): string;
-  /** Record id for logs and dead letters. */
+  /** Record id for logs and dead letters (the first column must hold it). */
   id(record: R): string;
 }
 

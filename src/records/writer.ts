@@ -375,7 +375,8 @@ export class RecordsWriter {
     rows: Cell[][],
   ): Promise<{ row: Cell[]; reason: string }[]> {
     try {
-      await db.query(insertSql(kind), columnArrays(kind, rows));
+      if (kind.insert) await db.tx((q) => (kind.insert as NonNullable<typeof kind.insert>)(q, rows));
+      else await db.query(insertSql(kind), columnArrays(kind, rows));
       return [];
     } catch (err) {
       if (isTransient(err)) throw err;

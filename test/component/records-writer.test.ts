@@ -133,3 +133,51 @@ t.test('residency: EURO and NOAM customers each write only to their own database
     );
   t.equal(Number(rows[0]!.n), 0);
 });
+
+t.test('a kind with its own insert writes several tables in one transaction, idempotently', async (t) => {
+  const stores = await openTestStores(t, 'pglite');
+  const customer = await addCustomer(stores, 'EURO');
+  const kind = {
+    name: 'audited-cdr',
+    table: 'cdrs',
+    columns: CDR.columns,
+    conflictKey: CDR.conflictKey,
+    customerId: CDR.customerId,
+    id: CDR.id,
+    async insert(
+      q: import('../../src/store/db.js').Queryable,
+      rows: import('../../src/records/index.js').Cell[][],
+    ) {
+      for (const r of rows) {
+        const inserted = await q.query(
+          'INSERT INTO cdrs (id, customer_id, started_at, direction, disposition) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+          [r[0], r[1], r[2], r[3], r[10]],
+        );
+        if (inserted.rowCount > 0) {
+          await q.query(
+            "INSERT INTO audit_log (customer_id, actor, action, resource, resource_id) VALUES ($1, 'test', 'cdr.written', 'cdr', $2)",
+            [r[1], r[0]],
+          );
+        }
+      }
+    },
+  };
+  const writer = new RecordsWriter({
+    router: stores.router,
+    kinds: [kind],
+    spoolDir: tempDir(t, 'spool'),
+    batchMaxRows: 50,
+    flushIntervalMs: 5,
+    maxConcurrentFlushes: 1,
+    replayIntervalMs: 100,
+    log: silentLog,
+    metrics: new Registry(),
+  });
+  t.teardown(() => writer.close());
+  const cdr = makeCdr(customer);
+  await writer.write(kind, cdr);
+  await writer.write(kind, cdr);
+  const db = stores.router.region('EURO');
+  t.equal((await db.query('SELECT 1 FROM cdrs WHERE id = $1', [cdr.id])).rowCount, 1);
+  t.equal((await db.query('SELECT 1 FROM audit_log WHERE resource_id = $1', [cdr.id])).rowCount, 1);
+});
