@@ -8,7 +8,8 @@ import { Registry } from 'prom-client';
 import { ENGINES, openTestStores, silentLog, type TestStores } from '../support/stores.js';
 import { tempDir } from '../support/config.js';
 import { addCustomer, makeCdr, makeMdr } from '../support/records.js';
-import { RecordsWriter, CDR, MDR } from '../../src/records/index.js';
+import { RecordsWriter, CDR, MDR, type Cell } from '../../src/records/index.js';
+import type { Queryable } from '../../src/store/db.js';
 
 function writerFor(t: Parameters<typeof tempDir>[0], stores: TestStores, spoolDir = tempDir(t, 'spool')) {
   const writer = new RecordsWriter({
@@ -144,10 +145,7 @@ t.test('a kind with its own insert writes several tables in one transaction, ide
     conflictKey: CDR.conflictKey,
     customerId: CDR.customerId,
     id: CDR.id,
-    async insert(
-      q: import('../../src/store/db.js').Queryable,
-      rows: import('../../src/records/index.js').Cell[][],
-    ) {
+    async insert(q: Queryable, rows: Cell[][]) {
       for (const r of rows) {
         const inserted = await q.query(
           'INSERT INTO cdrs (id, customer_id, started_at, direction, disposition) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
