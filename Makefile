@@ -7,7 +7,7 @@ NPM := npm --loglevel=error --no-fund --no-audit
 # Debian packages the tests drive as real peers or use as validators.
 DEB_PACKAGES := sip-tester:sipp prometheus:promtool docker-compose:docker-compose
 
-.PHONY: help install system-deps build run migrate test test-only lint bench clean
+.PHONY: help install system-deps build run migrate test test-only lint bench docs clean
 
 help:
 	@echo "make run    install, build, migrate and start the daemon on the embedded defaults"
@@ -55,6 +55,10 @@ lint: install
 	npx eslint .
 	npx prettier --check .
 	npx depcruise src --config .dependency-cruiser.cjs
+
+# Regenerates docs/configuration.md from the config schema (a test fails when it is stale).
+docs: install
+	node --import=tsx scripts/config-doc.ts
 
 bench: install system-deps build
 	@bash scripts/bench.sh $(BENCH)
