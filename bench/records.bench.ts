@@ -43,9 +43,17 @@ async function postgresEnv(): Promise<Env> {
   await admin.connect();
   const names = ['control', 'noam'].map((n) => `rc_bench_${n}_${randomBytes(3).toString('hex')}`);
   for (const n of names) await admin.query(`CREATE DATABASE ${n}`);
-  const db = (name: string) => ({ url: new Secret(`${PG}/${name}`, 'bench'), poolSize: 8, connectTimeoutMs: 5000, statementTimeoutMs: 60_000 });
+  const db = (name: string) => ({
+    url: new Secret(`${PG}/${name}`, 'bench'),
+    poolSize: 8,
+    connectTimeoutMs: 5000,
+    statementTimeoutMs: 60_000,
+  });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rc-bench-'));
-  const stores = await openStores({ config: baseConfig(dir, { control: db(names[0]!), regions: { NOAM: db(names[1]!) } }), log });
+  const stores = await openStores({
+    config: baseConfig(dir, { control: db(names[0]!), regions: { NOAM: db(names[1]!) } }),
+    log,
+  });
   return {
     stores,
     spool: path.join(dir, 'spool'),
@@ -106,10 +114,13 @@ async function naiveThroughput(env: Env, customer: string, n: number): Promise<n
     Array.from({ length: 8 }, async () => {
       while (next < cdrs.length) {
         const c = cdrs[next++] as Cdr;
-        await db.query(sql, cols.map((col) => {
-          const v = col.value(c);
-          return col.type === 'jsonb' && v != null ? JSON.stringify(v) : v;
-        }));
+        await db.query(
+          sql,
+          cols.map((col) => {
+            const v = col.value(c);
+            return col.type === 'jsonb' && v != null ? JSON.stringify(v) : v;
+          }),
+        );
       }
     }),
   );
@@ -136,7 +147,12 @@ async function latencyAt(env: Env, customer: string, rate: number, seconds: numb
   await Promise.all(pending);
   await w.close();
   latencies.sort((a, b) => a - b);
-  return { sent, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? NaN };
+  return {
+    sent,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies[latencies.length - 1] ?? NaN,
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -151,14 +167,19 @@ async function measure(name: string, open: () => Promise<Env>, n: number) {
     for (let i = 0; i < RUNS; i++) runs.push(await throughput(env, customer, n));
     const naive = await naiveThroughput(env, customer, Math.min(n, 20_000));
     const lat = await latencyAt(env, customer, 2000, 10);
-    console.log(`${name}: batched ${runs.map(fmt).join(' / ')} rows/s (median ${fmt(median(runs))}); naive ${fmt(naive)} rows/s; at 2,000 rows/s p50 ${lat.p50.toFixed(1)} ms p99 ${lat.p99.toFixed(1)} ms max ${lat.max.toFixed(1)} ms`);
+    console.log(
+      `${name}: batched ${runs.map(fmt).join(' / ')} rows/s (median ${fmt(median(runs))}); naive ${fmt(naive)} rows/s; at 2,000 rows/s p50 ${lat.p50.toFixed(1)} ms p99 ${lat.p99.toFixed(1)} ms max ${lat.max.toFixed(1)} ms`,
+    );
     return { name, runs, naive, lat };
   } finally {
     await env.cleanup();
   }
 }
 
-const results = [await measure('PostgreSQL 15 (local server)', postgresEnv, N), await measure('PGlite (embedded, on disk)', pgliteEnv, Math.min(N, 50_000))];
+const results = [
+  await measure('PostgreSQL 15 (local server)', postgresEnv, N),
+  await measure('PGlite (embedded, on disk)', pgliteEnv, Math.min(N, 50_000)),
+];
 writeSection(
   'records',
   'make bench BENCH=records',
@@ -166,7 +187,16 @@ writeSection(
     `Records writer (batched multi-row \`INSERT … SELECT unnest(…) ON CONFLICT DO NOTHING\`, 1,000 rows per batch, 2 batches in flight) against the naive baseline (one INSERT per CDR, 8 connections in parallel), measured in the same run. ${RUNS} runs of ${fmt(N)} CDRs (PGlite: ${fmt(Math.min(N, 50_000))}); the latency run enqueues at 2,000 rows/s for 10 s and times each write() until it resolves (row durable in the database).`,
     '',
     table([
-      ['database', 'batched rows/s (runs)', 'median rows/s', 'naive rows/s', 'speed-up', 'p50 ms @2k/s', 'p99 ms @2k/s', 'max ms @2k/s'],
+      [
+        'database',
+        'batched rows/s (runs)',
+        'median rows/s',
+        'naive rows/s',
+        'speed-up',
+        'p50 ms @2k/s',
+        'p99 ms @2k/s',
+        'max ms @2k/s',
+      ],
       ...results.map((r) => [
         r.name,
         r.runs.map(fmt).join(' / '),

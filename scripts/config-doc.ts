@@ -27,19 +27,33 @@ function typeOf(s: Record<string, unknown>): string {
 }
 
 function envName(key: string): string {
-  return ENV_PREFIX + key.split('.').map((k) => k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('__');
+  return (
+    ENV_PREFIX +
+    key
+      .split('.')
+      .map((k) => k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase())
+      .join('__')
+  );
 }
 
 function walk(schema: TSchema, prefix: string, rows: Row[]): void {
   const s = schema as Record<string, unknown>;
   const props = s.properties as Record<string, TSchema> | undefined;
   if (s.type === 'object' && props && !s['x-secret']) {
-    if (prefix && s.description) rows.push({ key: prefix, type: 'section', def: '', env: '', doc: String(s.description) });
+    if (prefix && s.description)
+      rows.push({ key: prefix, type: 'section', def: '', env: '', doc: String(s.description) });
     for (const [k, sub] of Object.entries(props)) walk(sub, prefix ? `${prefix}.${k}` : k, rows);
     return;
   }
-  const def = s.default === undefined ? (s['x-secret'] ? '(none: required when used)' : '') : JSON.stringify(s.default);
-  rows.push({ key: prefix, type: typeOf(s), def, env: s.type === 'array' || s.type === 'object' ? '' : envName(prefix), doc: String(s.description ?? '') });
+  const def =
+    s.default === undefined ? (s['x-secret'] ? '(none: required when used)' : '') : JSON.stringify(s.default);
+  rows.push({
+    key: prefix,
+    type: typeOf(s),
+    def,
+    env: s.type === 'array' || s.type === 'object' ? '' : envName(prefix),
+    doc: String(s.description ?? ''),
+  });
 }
 
 const rows: Row[] = [];
