@@ -33,6 +33,8 @@ import { numbersRoutes } from './api/routes/numbers.routes.js';
 import { planRoutes } from './api/routes/plan.routes.js';
 import { seedDemo, type DemoSeed } from './demo/seed.js';
 import type { Feature, FeatureContext } from './feature.js';
+import { contentFeature } from './content/content.feature.js';
+import { retentionFeature } from './retention/retention.feature.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -75,7 +77,7 @@ export interface StartOptions {
 
 /** Every feature, in start order. */
 export function defaultFeatures(_config: Config): Feature[] {
-  return [];
+  return [contentFeature, retentionFeature];
 }
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {

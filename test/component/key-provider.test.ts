@@ -1,11 +1,11 @@
 // One behaviour suite for every key provider: the file provider and the AWS KMS provider against the
 // KMS stand-in over HTTP (AWS JSON 1.1, SigV4-signed requests from the real SDK).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { FileKeyProvider, AwsKmsKeyProvider, Envelope, type KeyProvider } from '../../src/crypto/index.js';
 import { tempDir } from '../support/config.js';
 import { startKmsServer } from '../support/kms-server.js';
 
-type Make = (t: Parameters<Parameters<typeof t.test>[1]>[0]) => Promise<KeyProvider>;
+type Make = (t: Test) => Promise<KeyProvider>;
 
 const providers: Record<string, Make> = {
   file: async (t) => {

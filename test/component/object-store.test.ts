@@ -1,13 +1,13 @@
 // One behaviour suite for every object store: the filesystem store and the S3 store against s3rver
 // over HTTP must be indistinguishable to their callers.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { FsObjectStore, ObjectNotFound, type ObjectStore } from '../../src/objects/index.js';
 import { tempDir } from '../support/config.js';
 import { startS3, s3Store } from '../support/s3.js';
 
-type Make = (t: Parameters<Parameters<typeof t.test>[1]>[0]) => Promise<ObjectStore>;
+type Make = (t: Test) => Promise<ObjectStore>;
 
 const stores: Record<string, Make> = {
   fs: async (t) => new FsObjectStore(tempDir(t)),
