@@ -147,7 +147,7 @@ export function recordingsRoutes(content: ContentService, publicBaseUrl: string)
         async (req) => {
           const link = await content.linkRecording(principalOf(req), ownerFilter(req), req.params.id);
           return {
-            url: `${baseUrl(publicBaseUrl, req)}/v1/content-links/${link.token}`,
+            url: `${baseUrl(publicBaseUrl, req)}/v1/content-links?token=${encodeURIComponent(link.token)}`,
             expiresAt: link.expiresAt.toISOString(),
           };
         },
@@ -163,17 +163,21 @@ export function recordingsRoutes(content: ContentService, publicBaseUrl: string)
       );
 
       // The link is the credential: no key, a short lifetime, content decrypted on the way out.
+      // The token travels in the query (fastify bounds path parameters at 100 characters).
       app.get(
-        '/v1/content-links/:token',
+        '/v1/content-links',
         {
           config: { auth: 'public' },
           schema: {
             tags: ['recordings'],
-            params: Type.Object({ token: Type.String({ maxLength: 2048 }) }),
+            querystring: Type.Object(
+              { token: Type.String({ minLength: 1, maxLength: 2048 }) },
+              { additionalProperties: false },
+            ),
             response: errorResponses,
           },
         },
-        async (req, reply) => sendContent(reply, await content.openLink(req.params.token)),
+        async (req, reply) => sendContent(reply, await content.openLink(req.query.token)),
       );
     },
   };
