@@ -28,7 +28,6 @@ export const retentionFeature: Feature = {
         'retention-sweeper',
         () => {
           const since = sweeper.sinceLastSuccess();
-          // Before the first success, or when another instance holds every lock, nothing is wrong.
           if (since !== undefined && since > bound)
             throw new Error(`no successful sweep for ${Math.round(since / 1000)} s`);
         },

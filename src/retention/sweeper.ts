@@ -96,6 +96,8 @@ export class RetentionSweeper {
 
   /** Sweeps on a timer until stop(). The first sweep starts at once. */
   start(): void {
+    // Counted from the start: a sweeper that never succeeds becomes unhealthy too.
+    this.#lastOk = Date.now();
     const tick = async () => {
       if (this.#stopped) return;
       this.#running = this.runOnce().catch((err) => this.deps.log.error({ err }, 'retention sweep failed'));
