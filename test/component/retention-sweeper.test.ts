@@ -16,7 +16,7 @@ import { listPartitions } from '../../src/retention/records.sweep.js';
 import { readColdExport } from '../../src/retention/cold-export.js';
 import { partitionName } from '../../src/store/partitions.js';
 import { coldExportContext } from '../../src/content/content-refs.js';
-import { openTestStores } from '../support/stores.js';
+import { ENGINES, openTestStores, type Engine } from '../support/stores.js';
 import { tempDir } from '../support/config.js';
 import { REDIS_URL, redisPrefix } from '../support/services.js';
 import { addCustomer } from '../support/records.js';
@@ -30,8 +30,8 @@ const retention = (over: Partial<Config['retention']> = {}) =>
     ...over,
   }) as Config['retention'];
 
-async function setup(t: Test, over: Partial<Config['retention']> = {}) {
-  const stores = await openTestStores(t, 'postgres');
+async function setup(t: Test, over: Partial<Config['retention']> = {}, engine: Engine = 'postgres') {
+  const stores = await openTestStores(t, engine);
   const objects = new FsObjectStore(tempDir(t));
   const envelope = new Envelope(new FileKeyProvider(tempDir(t), true));
   const clock = { now: new Date('2026-06-15T12:00:00Z') };
@@ -58,45 +58,49 @@ const rowExists = async (
   id: string,
 ) => (await db.query(`SELECT 1 FROM ${table} WHERE ${col} = $1`, [id])).rowCount > 0;
 
-t.test('content past its expiry is deleted, object and row; content before it is kept', async (t) => {
-  const { stores, objects, clock, make, deps } = await setup(t);
-  const c = await addCustomer(stores, 'EURO');
-  const db = stores.router.region('EURO');
-  const now = clock.now.getTime();
-  const expired = [];
-  for (let i = 0; i < 7; i++)
-    expired.push(await addRecording(deps, 'EURO', c, { expiresAt: new Date(now - DAY - i) }));
-  const kept = await addRecording(deps, 'EURO', c, { expiresAt: new Date(now + 60_000) });
-  const oldMsg = await addMessageContent(deps, 'EURO', c, {
-    expiresAt: new Date(now - 1),
-    media: [Buffer.from('png1'), Buffer.from('png2')],
-  });
-  const newMsg = await addMessageContent(deps, 'EURO', c, {
-    expiresAt: new Date(now + 1),
-    media: [Buffer.from('png3')],
-  });
+for (const engine of ENGINES)
+  t.test(
+    `${engine}: content past its expiry is deleted, object and row; content before it is kept`,
+    async (t) => {
+      const { stores, objects, clock, make, deps } = await setup(t, {}, engine);
+      const c = await addCustomer(stores, 'EURO');
+      const db = stores.router.region('EURO');
+      const now = clock.now.getTime();
+      const expired = [];
+      for (let i = 0; i < 7; i++)
+        expired.push(await addRecording(deps, 'EURO', c, { expiresAt: new Date(now - DAY - i) }));
+      const kept = await addRecording(deps, 'EURO', c, { expiresAt: new Date(now + 60_000) });
+      const oldMsg = await addMessageContent(deps, 'EURO', c, {
+        expiresAt: new Date(now - 1),
+        media: [Buffer.from('png1'), Buffer.from('png2')],
+      });
+      const newMsg = await addMessageContent(deps, 'EURO', c, {
+        expiresAt: new Date(now + 1),
+        media: [Buffer.from('png3')],
+      });
 
-  const sweeper = make();
-  const outcome = (await sweeper.runOnce()).find((x) => x.regions.includes('EURO'));
-  t.match(outcome, { result: 'ok', deleted: { recording: 7, message_content: 1 } });
-  for (const r of expired) {
-    t.notOk(await objects.exists('EURO', r.key), 'expired object gone');
-    t.notOk(await rowExists(db, 'recordings', 'id', r.id), 'expired row gone');
-  }
-  t.ok(await objects.exists('EURO', kept.key), 'unexpired object kept');
-  t.ok(await rowExists(db, 'recordings', 'id', kept.id), 'unexpired row kept');
-  for (const m of oldMsg.media) t.notOk(await objects.exists('EURO', m.key), 'expired media gone');
-  t.notOk(await rowExists(db, 'message_content', 'message_id', oldMsg.messageId));
-  t.ok(await objects.exists('EURO', newMsg.media[0]!.key));
-  t.ok(await rowExists(db, 'message_content', 'message_id', newMsg.messageId));
+      const sweeper = make();
+      const outcome = (await sweeper.runOnce()).find((x) => x.regions.includes('EURO'));
+      t.match(outcome, { result: 'ok', deleted: { recording: 7, message_content: 1 } });
+      for (const r of expired) {
+        t.notOk(await objects.exists('EURO', r.key), 'expired object gone');
+        t.notOk(await rowExists(db, 'recordings', 'id', r.id), 'expired row gone');
+      }
+      t.ok(await objects.exists('EURO', kept.key), 'unexpired object kept');
+      t.ok(await rowExists(db, 'recordings', 'id', kept.id), 'unexpired row kept');
+      for (const m of oldMsg.media) t.notOk(await objects.exists('EURO', m.key), 'expired media gone');
+      t.notOk(await rowExists(db, 'message_content', 'message_id', oldMsg.messageId));
+      t.ok(await objects.exists('EURO', newMsg.media[0]!.key));
+      t.ok(await rowExists(db, 'message_content', 'message_id', newMsg.messageId));
 
-  clock.now = new Date(now + 2 * 60_000);
-  await sweeper.runOnce();
-  t.notOk(await rowExists(db, 'recordings', 'id', kept.id), 'deleted once its time comes');
-  const metrics = await (sweeper as unknown as { deps: SweeperDeps }).deps.metrics.metrics();
-  t.match(metrics, /retention_deleted_total\{kind="recording"\} 8/);
-  t.match(metrics, /retention_oldest_overdue_seconds\{kind="recording"\} 0/);
-});
+      clock.now = new Date(now + 2 * 60_000);
+      await sweeper.runOnce();
+      t.notOk(await rowExists(db, 'recordings', 'id', kept.id), 'deleted once its time comes');
+      const metrics = await (sweeper as unknown as { deps: SweeperDeps }).deps.metrics.metrics();
+      t.match(metrics, /retention_deleted_total\{kind="recording"\} 8/);
+      t.match(metrics, /retention_oldest_overdue_seconds\{kind="recording"\} 0/);
+    },
+  );
 
 t.test(
   'a crash between object and row deletion leaves nothing half-deleted after the next run',
@@ -208,103 +212,115 @@ t.test('two sweepers on real Redis never sweep the same region at once', async (
   );
 });
 
-t.test(
-  'partitions are created ahead and old ones dropped; exported first where a country keeps longer',
-  async (t) => {
-    const { stores, objects, envelope, clock, make, deps } = await setup(t, {
-      partitionsAheadMonths: 2,
-      records: { onlineMonths: 12, countries: [{ country: 'DE', months: 24 }] },
-    });
-    const db = stores.router.region('EURO');
-    const c = await addCustomer(stores, 'EURO');
-    const other = await addCustomer(stores, 'NOAM');
-    const old = new Date('2025-03-10T08:00:00Z');
-    // A CDR written long ago lands in the DEFAULT partition (no partition existed for its month).
-    const insert = (id: string, cust: string, direction: string, calling: string, called: string) =>
-      db.query(
-        `INSERT INTO cdrs (id, customer_id, started_at, direction, calling, called, disposition)
-       VALUES ($1, $2, $3, $4, $5, $6, 'answered')`,
-        [id, cust, old, direction, calling, called],
+for (const engine of ENGINES)
+  t.test(
+    `${engine}: partitions are created ahead and old ones dropped; exported first where a country keeps longer`,
+    async (t) => {
+      const { stores, objects, envelope, clock, make, deps } = await setup(
+        t,
+        {
+          partitionsAheadMonths: 2,
+          records: { onlineMonths: 12, countries: [{ country: 'DE', months: 24 }] },
+        },
+        engine,
       );
-    const ids = {
-      deIn: 'a0000000-0000-4000-8000-000000000001',
-      deOut: 'a0000000-0000-4000-8000-000000000002',
-      gbIn: 'a0000000-0000-4000-8000-000000000003',
-      deNoam: 'a0000000-0000-4000-8000-000000000004',
-    };
-    await insert(ids.deIn, c, 'inbound', '+14155550100', '+4930901820');
-    await insert(ids.deOut, c, 'outbound', '+4930901821', '+447700900123');
-    await insert(ids.gbIn, c, 'inbound', '+4930901822', '+442071838750');
-    await stores.router.region('NOAM').query(
-      `INSERT INTO cdrs (id, customer_id, started_at, direction, calling, called, disposition)
+      const db = stores.router.region('EURO');
+      const c = await addCustomer(stores, 'EURO');
+      const other = await addCustomer(stores, 'NOAM');
+      const old = new Date('2025-03-10T08:00:00Z');
+      // A CDR written long ago lands in the DEFAULT partition (no partition existed for its month).
+      const insert = (id: string, cust: string, direction: string, calling: string, called: string) =>
+        db.query(
+          `INSERT INTO cdrs (id, customer_id, started_at, direction, calling, called, disposition)
+       VALUES ($1, $2, $3, $4, $5, $6, 'answered')`,
+          [id, cust, old, direction, calling, called],
+        );
+      const ids = {
+        deIn: 'a0000000-0000-4000-8000-000000000001',
+        deOut: 'a0000000-0000-4000-8000-000000000002',
+        gbIn: 'a0000000-0000-4000-8000-000000000003',
+        deNoam: 'a0000000-0000-4000-8000-000000000004',
+      };
+      await insert(ids.deIn, c, 'inbound', '+14155550100', '+4930901820');
+      await insert(ids.deOut, c, 'outbound', '+4930901821', '+447700900123');
+      await insert(ids.gbIn, c, 'inbound', '+4930901822', '+442071838750');
+      await stores.router.region('NOAM').query(
+        `INSERT INTO cdrs (id, customer_id, started_at, direction, calling, called, disposition)
      VALUES ($1, $2, $3, 'inbound', '+14155550100', '+4930901823', 'answered')`,
-      [ids.deNoam, other, old],
-    );
-    clock.now = new Date('2026-06-15T12:00:00Z');
-    const sweeper = make();
-    const euro = (await sweeper.runOnce()).find((x) => x.regions.includes('EURO'));
-    if (euro?.result !== 'ok') throw new Error(`sweep failed: ${JSON.stringify(euro)}`);
-    const names = (await listPartitions(db)).map((p) => partitionName(p.table, p.month));
-    for (const m of ['2026_06', '2026_07', '2026_08']) {
-      t.ok(names.includes(`cdrs_${m}`), `cdrs_${m} created ahead`);
-      t.ok(names.includes(`mdrs_${m}`), `mdrs_${m} created ahead`);
-    }
-    t.notOk(names.includes('cdrs_2025_03'), 'the old month is dropped');
-    t.ok(euro.records.dropped.includes('cdrs_2025_03'));
-    t.equal(
-      (await db.query('SELECT 1 FROM cdrs WHERE started_at = $1', [old])).rowCount,
-      0,
-      'no old row online',
-    );
+        [ids.deNoam, other, old],
+      );
+      clock.now = new Date('2026-06-15T12:00:00Z');
+      const sweeper = make();
+      const euro = (await sweeper.runOnce()).find((x) => x.regions.includes('EURO'));
+      if (euro?.result !== 'ok') throw new Error(`sweep failed: ${JSON.stringify(euro)}`);
+      const names = (await listPartitions(db)).map((p) => partitionName(p.table, p.month));
+      for (const m of ['2026_06', '2026_07', '2026_08']) {
+        t.ok(names.includes(`cdrs_${m}`), `cdrs_${m} created ahead`);
+        t.ok(names.includes(`mdrs_${m}`), `mdrs_${m} created ahead`);
+      }
+      t.notOk(names.includes('cdrs_2025_03'), 'the old month is dropped');
+      t.ok(euro.records.dropped.includes('cdrs_2025_03'));
+      t.equal(
+        (await db.query('SELECT 1 FROM cdrs WHERE started_at = $1', [old])).rowCount,
+        0,
+        'no old row online',
+      );
 
-    const exp = await db.query<{
-      object_key: string;
-      row_count: number;
-      countries: string[];
-      keep_until: Date;
-    }>(
-      "SELECT object_key, row_count, countries, keep_until FROM cold_exports WHERE table_name = 'cdrs' AND region = 'EURO'",
-    );
-    t.equal(exp.rowCount, 1, 'the export is recorded');
-    t.same(exp.rows[0]?.countries, ['DE']);
-    t.equal(exp.rows[0]?.keep_until.toISOString(), '2027-04-01T00:00:00.000Z');
-    const rows = await readColdExport(
-      deps,
-      'EURO',
-      exp.rows[0]!.object_key,
-      coldExportContext('cdrs', '2025-03', 'EURO'),
-    );
-    t.same(
-      rows.map((r) => r.id).sort(),
-      [ids.deIn, ids.deOut],
-      'complete: every DE row of the region, nothing else',
-    );
-    t.equal(exp.rows[0]?.row_count, 2);
-    t.match(
-      rows.find((r) => r.id === ids.deIn),
-      { customer_id: c, called: '+4930901820', country: 'DE' },
-    );
-    const raw = await objects.get('EURO', exp.rows[0]!.object_key);
-    t.equal(raw.indexOf(Buffer.from('+4930901820')), -1, 'stored encrypted');
-    t.equal(envelope.keyOf(raw).ring, 'EURO', "under the region's key");
-    const noam = await stores.router
-      .region('NOAM')
-      .query<{ region: string }>('SELECT region FROM cold_exports');
-    t.same(
-      noam.rows.map((r) => r.region),
-      ['NOAM'],
-      "the NOAM customer's row went to NOAM's store",
-    );
+      const exp = await db.query<{
+        object_key: string;
+        row_count: number;
+        countries: string[];
+        keep_until: Date;
+      }>(
+        "SELECT object_key, row_count, countries, keep_until FROM cold_exports WHERE table_name = 'cdrs' AND region = 'EURO'",
+      );
+      t.equal(exp.rowCount, 1, 'the export is recorded');
+      t.same(exp.rows[0]?.countries, ['DE']);
+      t.equal(exp.rows[0]?.keep_until.toISOString(), '2027-04-01T00:00:00.000Z');
+      const rows = await readColdExport(
+        deps,
+        'EURO',
+        exp.rows[0]!.object_key,
+        coldExportContext('cdrs', '2025-03', 'EURO'),
+      );
+      t.same(
+        rows.map((r) => r.id).sort(),
+        [ids.deIn, ids.deOut],
+        'complete: every DE row of the region, nothing else',
+      );
+      t.equal(exp.rows[0]?.row_count, 2);
+      t.match(
+        rows.find((r) => r.id === ids.deIn),
+        { customer_id: c, called: '+4930901820', country: 'DE' },
+      );
+      const raw = await objects.get('EURO', exp.rows[0]!.object_key);
+      t.equal(raw.indexOf(Buffer.from('+4930901820')), -1, 'stored encrypted');
+      t.equal(envelope.keyOf(raw).ring, 'EURO', "under the region's key");
+      const noam = await stores.router
+        .region('NOAM')
+        .query<{ object_key: string }>("SELECT object_key FROM cold_exports WHERE region = 'NOAM'");
+      t.equal(noam.rowCount, 1, "the NOAM customer's rows have their own export");
+      const noamRows = await readColdExport(
+        deps,
+        'NOAM',
+        noam.rows[0]!.object_key,
+        coldExportContext('cdrs', '2025-03', 'NOAM'),
+      );
+      t.same(
+        noamRows.map((r) => r.id),
+        [ids.deNoam],
+        "the NOAM customer's row went to NOAM's store, and only it",
+      );
 
-    clock.now = new Date('2027-04-01T00:00:00Z');
-    await sweeper.runOnce();
-    t.notOk(
-      await objects.exists('EURO', exp.rows[0]!.object_key),
-      'cold export deleted when its period ends',
-    );
-    t.equal((await db.query("SELECT 1 FROM cold_exports WHERE region = 'EURO'")).rowCount, 0);
-  },
-);
+      clock.now = new Date('2027-04-01T00:00:00Z');
+      await sweeper.runOnce();
+      t.notOk(
+        await objects.exists('EURO', exp.rows[0]!.object_key),
+        'cold export deleted when its period ends',
+      );
+      t.equal((await db.query("SELECT 1 FROM cold_exports WHERE region = 'EURO'")).rowCount, 0);
+    },
+  );
 
 t.test('SIP traces and audit records expire after their days', async (t) => {
   const { stores, clock, make } = await setup(t, { auditLogDays: 90 });
