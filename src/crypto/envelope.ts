@@ -192,26 +192,28 @@ class SealTransform extends Transform {
   #chunk(plain: Buffer, last: boolean): void {
     const cipher = createCipheriv('aes-256-gcm', this.dataKey, chunkIv(this.#prefix, this.#index++, last));
     cipher.setAAD(this.#aad);
-    const body = cipher.update(plain);
+    this.push(cipher.update(plain));
     cipher.final();
-    this.push(Buffer.concat([body, cipher.getAuthTag()]));
+    this.push(cipher.getAuthTag());
   }
 
   override _transform(data: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.#pending.push(data);
-    this.#pendingBytes += data.length;
     // Keep at least one byte back: the last chunk is only known as last when the input ends.
-    if (this.#pendingBytes > this.chunkSize) {
-      let all = Buffer.concat(this.#pending);
-      let o = 0;
-      while (all.length - o > this.chunkSize) {
-        this.#chunk(all.subarray(o, o + this.chunkSize), false);
-        o += this.chunkSize;
-      }
-      all = all.subarray(o);
-      this.#pending = [all];
-      this.#pendingBytes = all.length;
+    if (this.#pendingBytes + data.length <= this.chunkSize) {
+      this.#pending.push(data);
+      this.#pendingBytes += data.length;
+      return done();
     }
+    const all = this.#pendingBytes > 0 ? Buffer.concat([...this.#pending, data]) : data;
+    let o = 0;
+    while (all.length - o > this.chunkSize) {
+      this.#chunk(all.subarray(o, o + this.chunkSize), false);
+      o += this.chunkSize;
+    }
+    // A copy of the remainder: the caller's buffer is not ours to keep.
+    const rest = Buffer.from(all.subarray(o));
+    this.#pending = [rest];
+    this.#pendingBytes = rest.length;
     done();
   }
 
