@@ -22,8 +22,8 @@ import { PlanCache } from './plan/plan-cache.js';
 import { PlanService } from './plan/plan.service.js';
 import { AccountsService } from './accounts/accounts.service.js';
 import { RecordsWriter, CDR, MDR } from './records/index.js';
-import { Envelope, FileKeyProvider, UrlSigner } from './crypto/index.js';
-import { FsObjectStore, type ObjectStore } from './objects/index.js';
+import { Envelope, UrlSigner, createKeyProvider } from './crypto/index.js';
+import { createObjectStore, type ObjectStore } from './objects/index.js';
 import { Authenticator } from './api/authenticator.js';
 import { buildApi } from './api/server.js';
 import type { Api, ApiModule } from './api/types.js';
@@ -33,6 +33,8 @@ import { numbersRoutes } from './api/routes/numbers.routes.js';
 import { planRoutes } from './api/routes/plan.routes.js';
 import { seedDemo, type DemoSeed } from './demo/seed.js';
 import type { Feature, FeatureContext } from './feature.js';
+import { contentFeature } from './content/content.feature.js';
+import { retentionFeature } from './retention/retention.feature.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -75,7 +77,7 @@ export interface StartOptions {
 
 /** Every feature, in start order. */
 export function defaultFeatures(_config: Config): Feature[] {
-  return [];
+  return [contentFeature, retentionFeature];
 }
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
@@ -118,9 +120,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   await records.start();
 
   const keyDir = config.crypto.keyDir || path.join(dataDir, 'keys');
-  const envelope = new Envelope(new FileKeyProvider(keyDir, stores.embedded));
+  const keyProvider = createKeyProvider(config.crypto, keyDir, stores.embedded);
+  const envelope = new Envelope(keyProvider);
   const signer = new UrlSigner(urlSigningKey(config, keyDir, stores.embedded));
-  const objects = new FsObjectStore(config.objects.dir || path.join(dataDir, 'objects'));
+  const objects = createObjectStore(config.objects, dataDir);
 
   const accounts = new AccountsService({ router: stores.router, bus });
   const planService = new PlanService(stores.control, bus);
@@ -184,6 +187,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   lifecycle.onStop('flush', 'invalidation', () => bus.stop());
   lifecycle.onStop('flush', 'shared-state', () => state.close());
   lifecycle.onStop('flush', 'databases', () => stores.close());
+  lifecycle.onStop('flush', 'storage-clients', () => {
+    objects.close?.();
+    keyProvider.close?.();
+  });
 
   return {
     config,

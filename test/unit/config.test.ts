@@ -34,7 +34,7 @@ t.test('the example production file is valid once its secrets exist', async (t) 
     DRACHTIO_SECRET_FRA1: 'a',
     DRACHTIO_SECRET_LON1: 'b',
   };
-  const files = ['control-db-url', 'noam-db-url', 'euro-db-url', 'mena-db-url'];
+  const files = ['control-db-url', 'noam-db-url', 'euro-db-url', 'mena-db-url', 'url-signing-key'];
   mkdirSync(dir, { recursive: true });
   for (const f of files) writeFileSync(path.join(dir, f), `postgres://u:p@h/${f}\n`);
   const text = (await import('node:fs'))
