@@ -8,10 +8,16 @@ import type { KeyProvider, WrappedKey } from './key-provider.js';
 
 const IV = 12;
 const TAG = 16;
+const CURRENT_TTL_MS = 2000;
 
 export class FileKeyProvider implements KeyProvider {
   readonly name = 'file';
   readonly #cache = new Map<string, Buffer>();
+  /**
+   * The current version per ring, re-read from disk at most every CURRENT_TTL_MS: sealing a small
+   * message body must not cost a readdir. A rotation by another instance is picked up within that time.
+   */
+  readonly #current = new Map<string, { version: string; readAt: number }>();
 
   constructor(
     private readonly dir: string,
@@ -35,9 +41,14 @@ export class FileKeyProvider implements KeyProvider {
   }
 
   async currentVersion(ring: string): Promise<string> {
+    const cached = this.#current.get(ring);
+    if (cached && Date.now() - cached.readAt < CURRENT_TTL_MS) return cached.version;
     const versions = await this.versions(ring);
     const last = versions.at(-1);
-    if (last) return last;
+    if (last) {
+      this.#current.set(ring, { version: last, readAt: Date.now() });
+      return last;
+    }
     if (!this.create) throw new Error(`no key for ring ${ring} in ${this.dir}`);
     return this.rotate(ring);
   }
@@ -52,6 +63,7 @@ export class FileKeyProvider implements KeyProvider {
       mode: 0o600,
       flag: 'wx',
     });
+    this.#current.set(ring, { version: next, readAt: Date.now() });
     return next;
   }
 

@@ -196,12 +196,11 @@ export async function readPlan(db: {
 }): Promise<PlanRows> {
   return db.tx(async (q) => {
     await q.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-    const [carriers, gateways, routes, binds] = await Promise.all([
-      q.query('SELECT * FROM carriers ORDER BY name'),
-      q.query('SELECT * FROM carrier_gateways ORDER BY carrier_id, priority, id'),
-      q.query('SELECT * FROM routes ORDER BY kind, prefix, priority, cost, id'),
-      q.query('SELECT * FROM smpp_binds ORDER BY name'),
-    ]);
+    // One connection runs one statement at a time: read in sequence inside the snapshot.
+    const carriers = await q.query('SELECT * FROM carriers ORDER BY name');
+    const gateways = await q.query('SELECT * FROM carrier_gateways ORDER BY carrier_id, priority, id');
+    const routes = await q.query('SELECT * FROM routes ORDER BY kind, prefix, priority, cost, id');
+    const binds = await q.query('SELECT * FROM smpp_binds ORDER BY name');
     return {
       carriers: carriers.rows.map(carrierFromRow),
       gateways: gateways.rows.map(gatewayFromRow),
