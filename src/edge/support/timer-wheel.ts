@@ -1,0 +1,104 @@
+// One timer source for every SIP timer (A to K, 2xx retransmission, connection idling).
+// Thousands of transactions each holding several setTimeout handles cost more in timer-list
+// churn than the work they schedule; a coarse wheel keyed by tick number costs one interval
+// while anything is pending and O(1) per schedule and cancel.
+
+export interface Timer {
+  /** Stops the timer; calling it after the timer fired or was cancelled does nothing. */
+  cancel(): void;
+}
+
+interface Entry extends Timer {
+  fn: () => void;
+  live: boolean;
+}
+
+export class TimerWheel {
+  private readonly buckets = new Map<number, Entry[]>();
+  private interval: NodeJS.Timeout | undefined;
+  private lastTick: number;
+  private pending = 0;
+  private readonly origin = performance.now();
+
+  constructor(
+    private readonly tickMs = 10,
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {
+    this.lastTick = this.currentTick();
+  }
+
+  /** Number of timers scheduled and not yet fired or cancelled. */
+  get size(): number {
+    return this.pending;
+  }
+
+  schedule(delayMs: number, fn: () => void): Timer {
+    const due = Math.max(
+      this.currentTick() + 1,
+      Math.ceil((performance.now() - this.origin + delayMs) / this.tickMs),
+    );
+    const entry: Entry = {
+      fn,
+      live: true,
+      cancel: () => {
+        if (!entry.live) return;
+        entry.live = false;
+        this.pending -= 1;
+      },
+    };
+    let bucket = this.buckets.get(due);
+    if (!bucket) {
+      bucket = [];
+      this.buckets.set(due, bucket);
+    }
+    bucket.push(entry);
+    this.pending += 1;
+    if (!this.interval) this.start();
+    return entry;
+  }
+
+  close(): void {
+    if (this.interval) clearInterval(this.interval);
+    this.interval = undefined;
+    for (const bucket of this.buckets.values()) for (const e of bucket) e.live = false;
+    this.buckets.clear();
+    this.pending = 0;
+  }
+
+  private currentTick(): number {
+    return Math.floor((performance.now() - this.origin) / this.tickMs);
+  }
+
+  private start(): void {
+    this.lastTick = this.currentTick();
+    this.interval = setInterval(() => this.advance(), this.tickMs);
+    // The sockets keep the process alive; pending SIP timers alone should not.
+    this.interval.unref();
+  }
+
+  private advance(): void {
+    const now = this.currentTick();
+    // Walk every tick since the last run: under load the interval fires late, never early.
+    for (let tick = this.lastTick + 1; tick <= now; tick++) {
+      const bucket = this.buckets.get(tick);
+      if (!bucket) continue;
+      this.buckets.delete(tick);
+      for (const entry of bucket) {
+        if (!entry.live) continue;
+        entry.live = false;
+        this.pending -= 1;
+        try {
+          entry.fn();
+        } catch (err) {
+          this.onError(err);
+        }
+      }
+    }
+    this.lastTick = now;
+    if (this.pending === 0 && this.interval) {
+      clearInterval(this.interval);
+      this.interval = undefined;
+      this.buckets.clear();
+    }
+  }
+}
