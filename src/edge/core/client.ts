@@ -137,11 +137,13 @@ function refreshTarget(dialog: Dialog, res: SipResponse): void {
 function onFailed(core: Core, txn: ClientTxn, status: 408 | 503): void {
   const data = txn.data;
   const req = txn.request;
+  // sofia writes the To of its own responses without angle brackets when nothing needs them.
+  const bare = /^<([^>;?,]+)>$/.exec(req.to);
   const text = serializeResponse(status, REASONS[status] as string, {
     leading: [
       { name: 'Via', value: req.via },
       { name: 'From', value: req.from },
-      { name: 'To', value: `${req.to};tag=${core.ids.tag()}` },
+      { name: 'To', value: `${bare ? bare[1] : req.to};tag=${core.ids.tag()}` },
       { name: 'Call-ID', value: req.callId },
       { name: 'CSeq', value: `${req.cseq} ${req.method}` },
     ],
