@@ -167,7 +167,7 @@ function reject(core: Core, r: Received, key: string, status: number, reason: st
   core.metrics.rejected(reason);
   if (log) {
     core.rejects.info(
-      { callId: r.req.core.callId, src: r.inbound.remote.address, method: r.req.method, status },
+      { callId: r.req.core.callId, src: r.inbound.remote.address, method: r.req.method, status, reason },
       `rejected request: ${reason}`,
     );
   }
