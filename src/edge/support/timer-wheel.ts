@@ -8,12 +8,17 @@ export interface Timer {
   cancel(): void;
 }
 
+/** What the SIP layers need of a timer source; tests substitute a manual one. */
+export interface Scheduler {
+  schedule(delayMs: number, fn: () => void): Timer;
+}
+
 interface Entry extends Timer {
   fn: () => void;
   live: boolean;
 }
 
-export class TimerWheel {
+export class TimerWheel implements Scheduler {
   private readonly buckets = new Map<number, Entry[]>();
   private interval: NodeJS.Timeout | undefined;
   private lastTick: number;
