@@ -6,7 +6,7 @@ import type { AppConnection } from '../app/connection.js';
 import { responseEchoFrame } from '../app/frames.js';
 import { Dialog } from '../dialogs/dialog.js';
 import { parseAddress, parseAddressList } from '../sip/address.js';
-import { getHeader, getHeaders } from '../sip/message.js';
+import { getHeader, getHeaders, type SipRequest } from '../sip/message.js';
 import { REASONS, responseLeading, serializeResponse } from '../sip/serialize.js';
 import { InviteServerTransaction } from '../transactions/invite-server.js';
 import { extraHeaders, findHeader, localizeAddress, type AppMessage } from './app-message.js';
@@ -85,24 +85,25 @@ export function responseFromApp(
     port: txn.remote.port,
   };
   conn.send(responseEchoFrame(core.ids.uuid(), msgId, meta, txn.id, dialogId, text));
-  if (isInvite) afterInviteResponse(core, txn, status, text, contact);
+  if (isInvite) afterInviteResponse(core, txn, req, status, text, contact);
 }
 
+/** `req` is the INVITE as received: the transaction keeps only a slim copy after a final response. */
 function afterInviteResponse(
   core: Core,
   txn: InviteServerTransaction<UasData>,
+  req: SipRequest,
   status: number,
   text: string,
   contact: string | undefined,
 ): void {
   const data = txn.data;
-  const req = txn.request;
   if (req.core.toTag !== undefined) {
     // A re-INVITE: its 2xx awaits an ACK through the dialog.
     if (status >= 200 && status < 300 && data.dialog) data.dialog.inviteServer = txn;
     return;
   }
-  if (status > 100 && status < 300 && !data.dialog) data.dialog = createUasDialog(core, txn, contact);
+  if (status > 100 && status < 300 && !data.dialog) data.dialog = createUasDialog(core, txn, req, contact);
   const dialog = data.dialog;
   if (status >= 200 && status < 300) {
     if (dialog) {
@@ -121,9 +122,9 @@ function afterInviteResponse(
 function createUasDialog(
   core: Core,
   txn: InviteServerTransaction<UasData>,
+  req: SipRequest,
   contact: string | undefined,
 ): Dialog {
-  const req = txn.request;
   const to = getHeader(req, 'to') ?? '';
   const localContact = contact ?? `<${core.transports.contactUri(txn.remote.transport)}>`;
   const dialog = new Dialog(

@@ -30,6 +30,31 @@ export function newUacData(owner: UacData['owner'], dialog: Dialog | undefined, 
   };
 }
 
+interface SharedClientHooks {
+  response(t: ClientTxn, res: SipResponse): void;
+  failed(t: ClientTxn, status: 408 | 503): void;
+  terminated(t: ClientTxn): void;
+}
+
+/** One hooks object per core, shared by all its client transactions. */
+const hooksByCore = new WeakMap<Core, SharedClientHooks>();
+
+function clientHooks(core: Core): SharedClientHooks {
+  let hooks = hooksByCore.get(core);
+  if (!hooks) {
+    hooks = {
+      response: (t, res) => onResponse(core, t, res),
+      failed: (t, status) => onFailed(core, t, status),
+      terminated: (t) => {
+        core.clients.remove(t);
+        t.data.guard?.cancel();
+      },
+    };
+    hooksByCore.set(core, hooks);
+  }
+  return hooks;
+}
+
 export function startClient(
   core: Core,
   id: string,
@@ -38,14 +63,7 @@ export function startClient(
   data: UacData,
 ): ClientTxn {
   const key = clientKey(request.branch, request.method);
-  const hooks = {
-    response: (t: ClientTxn, res: SipResponse) => onResponse(core, t, res),
-    failed: (t: ClientTxn, status: 408 | 503) => onFailed(core, t, status),
-    terminated: (t: ClientTxn) => {
-      core.clients.remove(t);
-      t.data.guard?.cancel();
-    },
-  };
+  const hooks = clientHooks(core);
   const txn: ClientTxn =
     request.method === 'INVITE'
       ? new InviteClientTransaction<UacData>(core.txn, key, id, request, remote, data, hooks)

@@ -26,8 +26,6 @@ export interface UasData {
   /** Dialog id token: set for INVITEs and for requests inside a dialog. */
   dialogId: string;
   dialog: Dialog | undefined;
-  /** The request as passed to the app (top Via stamped), for CDRs. */
-  text: string;
   guard: Timer | undefined;
 }
 

@@ -151,8 +151,8 @@ function newServerTxn(core: Core, r: Received, key: string, data: UasData): Serv
   return txn;
 }
 
-function emptyData(text: string): UasData {
-  return { owner: undefined, dialogId: '', dialog: undefined, text, guard: undefined };
+function emptyData(): UasData {
+  return { owner: undefined, dialogId: '', dialog: undefined, guard: undefined };
 }
 
 export function respondEdge(
@@ -171,7 +171,7 @@ function reject(core: Core, r: Received, key: string, status: number, reason: st
       `rejected request: ${reason}`,
     );
   }
-  respondEdge(newServerTxn(core, r, key, emptyData(r.text)), status);
+  respondEdge(newServerTxn(core, r, key, emptyData()), status);
 }
 
 /** RFC 3261 section 16.3 step 4: a request carrying a Via the edge itself added is looping. */
@@ -204,7 +204,7 @@ function offer(core: Core, r: Received, key: string): void {
   const { req } = r;
   const isInvite = req.method === 'INVITE';
   const app = core.registry.select(req.method.toLowerCase());
-  const txn = newServerTxn(core, r, key, emptyData(r.text));
+  const txn = newServerTxn(core, r, key, emptyData());
   if (txn instanceof InviteServerTransaction) txn.trying(edgeResponse(req, r.topVia, undefined, 100));
   if (!app || (isInvite && core.dialogs.full)) {
     if (isInvite) cdr.attempt(core, 'network', r.text);
@@ -251,7 +251,6 @@ function inDialog(core: Core, r: Received, key: string): void {
     owner,
     dialogId: dialog.id,
     dialog,
-    text: r.text,
     guard: undefined,
   });
   if (txn instanceof InviteServerTransaction) txn.trying(edgeResponse(req, r.topVia, undefined, 100));
@@ -292,7 +291,7 @@ function onAck(core: Core, r: Received): void {
   const dialog =
     toTag === undefined ? undefined : core.dialogs.findLeg(req.core.callId, toTag, req.core.fromTag ?? '');
   const invite = dialog?.inviteServer;
-  if (!dialog || !invite || invite.request.core.cseq.seq !== req.core.cseq.seq) {
+  if (!dialog || !invite || invite.cseq !== req.core.cseq.seq) {
     if (core.log.isLevelEnabled('debug'))
       core.log.debug({ callId: req.core.callId }, 'ACK matching no transaction or dialog dropped');
     return;
@@ -306,7 +305,7 @@ function onAck(core: Core, r: Received): void {
 
 function onCancel(core: Core, r: Received, key: string): void {
   const invite = core.servers.get(serverKey(r.req, 'INVITE'));
-  const cancel = newServerTxn(core, r, key, emptyData(r.text));
+  const cancel = newServerTxn(core, r, key, emptyData());
   if (!(invite instanceof InviteServerTransaction)) {
     respondEdge(cancel, 481);
     return;

@@ -13,9 +13,20 @@ export interface Scheduler {
   schedule(delayMs: number, fn: () => void): Timer;
 }
 
-interface Entry extends Timer {
-  fn: () => void;
-  live: boolean;
+/** A scheduled callback; a class so that each timer costs one small object and no closure. */
+class Entry implements Timer {
+  live = true;
+
+  constructor(
+    readonly fn: () => void,
+    private readonly wheel: TimerWheel,
+  ) {}
+
+  cancel(): void {
+    if (!this.live) return;
+    this.live = false;
+    this.wheel.cancelled();
+  }
 }
 
 export class TimerWheel implements Scheduler {
@@ -42,15 +53,7 @@ export class TimerWheel implements Scheduler {
       this.currentTick() + 1,
       Math.ceil((performance.now() - this.origin + delayMs) / this.tickMs),
     );
-    const entry: Entry = {
-      fn,
-      live: true,
-      cancel: () => {
-        if (!entry.live) return;
-        entry.live = false;
-        this.pending -= 1;
-      },
-    };
+    const entry = new Entry(fn, this);
     let bucket = this.buckets.get(due);
     if (!bucket) {
       bucket = [];
@@ -60,6 +63,11 @@ export class TimerWheel implements Scheduler {
     this.pending += 1;
     if (!this.interval) this.start();
     return entry;
+  }
+
+  /** Called by a cancelled entry. */
+  cancelled(): void {
+    this.pending -= 1;
   }
 
   close(): void {

@@ -30,7 +30,7 @@ export class InviteClientTransaction<T = unknown> {
     private readonly ctx: TransactionContext,
     readonly key: string,
     readonly id: string,
-    readonly request: OutgoingRequest,
+    public request: OutgoingRequest,
     readonly remote: Remote,
     readonly data: T,
     private readonly hooks: ClientHooks<InviteClientTransaction<T>>,
@@ -73,6 +73,8 @@ export class InviteClientTransaction<T = unknown> {
         this.timerA?.cancel();
         this.timerB?.cancel();
         this.status = code;
+        // The request is not retransmitted any more: keep its fields, not its text.
+        this.request = { ...this.request, text: '' };
         if (code < 300) {
           this.state = 'accepted';
           // RFC 6026 Timer M: keep passing 2xx retransmissions to the TU.

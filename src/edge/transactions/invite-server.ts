@@ -4,6 +4,7 @@
 // ACK (Timer G) or Timer H, and absorbs that ACK. The UAS core's duty of retransmitting a 2xx
 // until its ACK arrives (section 13.3.1.4) is done here too, in the Accepted state.
 import type { SipRequest } from '../sip/message.js';
+import { slimRequest } from '../sip/slim.js';
 import type { Timer } from '../support/timer-wheel.js';
 import type { Remote } from '../transport/types.js';
 import type { TransactionContext } from './context.js';
@@ -21,6 +22,8 @@ export class InviteServerTransaction<T = unknown> {
   /** Status of the last response sent (0 before any besides the automatic 100). */
   status = 0;
   acked = false;
+  /** CSeq number of the INVITE, for matching the ACK of a 2xx through the dialog. */
+  readonly cseq: number;
   private lastResponse: string | undefined;
   private retransmit: Timer | undefined;
   private expiry: Timer | undefined;
@@ -29,7 +32,7 @@ export class InviteServerTransaction<T = unknown> {
     private readonly ctx: TransactionContext,
     readonly key: string,
     readonly id: string,
-    readonly request: SipRequest,
+    public request: SipRequest,
     readonly remote: Remote,
     /** The top Via as stamped with received/rport: every response carries it. */
     readonly topVia: string,
@@ -38,7 +41,9 @@ export class InviteServerTransaction<T = unknown> {
     /** What the transaction user keeps with this transaction. */
     readonly data: T,
     private readonly hooks: InviteServerHooks<T>,
-  ) {}
+  ) {
+    this.cseq = request.core.cseq.seq;
+  }
 
   get reliable(): boolean {
     return this.remote.transport !== 'udp';
@@ -64,6 +69,8 @@ export class InviteServerTransaction<T = unknown> {
     this.lastResponse = text;
     this.ctx.send(this.remote, text);
     if (status < 200) return true;
+    // From here on only retransmissions are absorbed: the parsed request is no longer needed.
+    this.request = slimRequest(this.request);
     const { t1, t2 } = this.ctx.timers;
     if (status < 300) {
       this.state = 'accepted';

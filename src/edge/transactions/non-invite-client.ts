@@ -21,7 +21,7 @@ export class NonInviteClientTransaction<T = unknown> {
     private readonly ctx: TransactionContext,
     readonly key: string,
     readonly id: string,
-    readonly request: OutgoingRequest,
+    public request: OutgoingRequest,
     readonly remote: Remote,
     readonly data: T,
     private readonly hooks: ClientHooks<NonInviteClientTransaction<T>>,
@@ -51,6 +51,7 @@ export class NonInviteClientTransaction<T = unknown> {
       return;
     }
     this.state = 'completed';
+    this.request = { ...this.request, text: '' };
     this.timerE?.cancel();
     this.timerF?.cancel();
     this.timerK = this.ctx.wheel.schedule(this.reliable ? 0 : this.ctx.timers.t4, () => this.terminate());

@@ -4,6 +4,7 @@
 // transaction goes away after the client's own give-up time (Timer F, 64*T1) so that a silent
 // app cannot pin memory.
 import type { SipRequest } from '../sip/message.js';
+import { slimRequest } from '../sip/slim.js';
 import type { Timer } from '../support/timer-wheel.js';
 import type { Remote } from '../transport/types.js';
 import type { TransactionContext } from './context.js';
@@ -24,7 +25,7 @@ export class NonInviteServerTransaction<T = unknown> {
     private readonly ctx: TransactionContext,
     readonly key: string,
     readonly id: string,
-    readonly request: SipRequest,
+    public request: SipRequest,
     readonly remote: Remote,
     readonly topVia: string,
     public toTag: string,
@@ -53,6 +54,7 @@ export class NonInviteServerTransaction<T = unknown> {
       return true;
     }
     this.state = 'completed';
+    this.request = slimRequest(this.request);
     this.timer?.cancel();
     // Timer J.
     this.timer = this.ctx.wheel.schedule(this.reliable ? 0 : 64 * this.ctx.timers.t1, () => this.terminate());
