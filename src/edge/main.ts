@@ -2,8 +2,9 @@
 // [--transports udp,tcp] [--external-host H] [--app-host H] [--app-port P] [--secret S]
 // [--log-level L]`, each also readable from the environment (EDGE_SIP_HOST, EDGE_SIP_PORT,
 // EDGE_TRANSPORTS, EDGE_EXTERNAL_HOST, EDGE_APP_HOST, EDGE_APP_PORT, EDGE_SECRET,
-// EDGE_LOG_LEVEL, EDGE_TLS_KEY / EDGE_TLS_CERT / EDGE_TLS_CA as file paths). The secret has no
-// default. Logs are JSON lines on stdout; the "edge listening" line carries the bound ports.
+// EDGE_LOG_LEVEL, EDGE_TLS_KEY / EDGE_TLS_CERT / EDGE_TLS_CA as file paths, EDGE_STATS_INTERVAL_S).
+// The secret has no default. Logs are JSON lines on stdout; the "edge listening" line carries the
+// bound ports, an "edge stats" line every minute the table sizes and memory.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -68,6 +69,17 @@ try {
     },
     logger: log,
   });
+  // A periodic line with the table sizes and memory, for operators and for the benchmark.
+  const statsEvery = Number(env.EDGE_STATS_INTERVAL_S ?? 60) * 1000;
+  const statsTimer = setInterval(() => {
+    const mem = process.memoryUsage();
+    const mib = (n: number): number => Math.round(n / 1048576);
+    log.info(
+      { ...edge.stats(), rssMiB: mib(mem.rss), heapUsedMiB: mib(mem.heapUsed), heapTotalMiB: mib(mem.heapTotal), externalMiB: mib(mem.external) },
+      'edge stats',
+    );
+  }, statsEvery);
+  statsTimer.unref();
   const stop = (signal: string): void => {
     log.info({ signal }, 'stopping edge');
     void edge.close().then(() => process.exit(0));

@@ -48,9 +48,19 @@ export function createMetrics(
   gauge('edge_dialogs', 'SIP dialogs held by the edge', (s) => s.dialogs);
   gauge('edge_apps', 'Authenticated app connections', (s) => s.apps);
   gauge('edge_tcp_connections', 'Open SIP TCP connections', (s) => s.tcpConnections);
+  // Label children are looked up once per label set, not on every message.
+  const children = new Map<string, { inc(): void }>();
+  const child = (key: string, make: () => { inc(): void }): { inc(): void } => {
+    let c = children.get(key);
+    if (!c) {
+      c = make();
+      children.set(key, c);
+    }
+    return c;
+  };
   return {
-    received: (kind, transport) => received.inc({ kind, transport }),
-    rejected: (reason) => rejected.inc({ reason }),
-    appFrame: (direction) => frames.inc({ direction }),
+    received: (kind, transport) => child(`r|${kind}|${transport}`, () => received.labels(kind, transport)).inc(),
+    rejected: (reason) => child(`x|${reason}`, () => rejected.labels(reason)).inc(),
+    appFrame: (direction) => child(`f|${direction}`, () => frames.labels(direction)).inc(),
   };
 }

@@ -14,7 +14,19 @@ export const EDGE_MAIN = path.join(
   'main.js',
 );
 
+export interface EdgeStatsLine {
+  transactions: number;
+  dialogs: number;
+  apps: number;
+  rssMiB: number;
+  heapUsedMiB: number;
+  heapTotalMiB: number;
+  externalMiB: number;
+}
+
 export interface EdgeProcess {
+  /** The "edge stats" lines logged so far (EDGE_STATS_INTERVAL_S sets how often). */
+  readonly statsLines: EdgeStatsLine[];
   readonly child: ChildProcess;
   readonly pid: number;
   readonly sipPort: number;
@@ -44,6 +56,7 @@ export function startEdgeProcess(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the edge process did not start within 15 s')), 15_000);
     let buffer = '';
+    const statsLines: EdgeStatsLine[] = [];
     child.once('exit', (code) => reject(new Error(`the edge process exited with ${code} before listening`)));
     child.stdout?.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('utf8');
@@ -57,10 +70,12 @@ export function startEdgeProcess(
         } catch {
           continue;
         }
+        if (entry.msg === 'edge stats') statsLines.push(entry as unknown as EdgeStatsLine);
         if (entry.msg === 'edge listening' && entry.sipPort && entry.appPort) {
           clearTimeout(timer);
           const { sipPort, appPort } = entry;
           resolve({
+            statsLines,
             child,
             pid: child.pid ?? -1,
             sipPort,

@@ -96,6 +96,8 @@ export async function startAppServer(options: AppServerOptions, deps: AppServerD
     const conn = new AppConnection(nextId++, socket, deps.ids, log, {
       command: handle,
       closed: (c) => {
+        // Only an authenticated app can have been given requests or dialogs to release.
+        if (!c.authenticated) return;
         registry.remove(c);
         deps.closed(c);
         log.info({ app: c.id, apps: registry.connections.size }, 'app disconnected');

@@ -299,6 +299,8 @@ function onAck(core: Core, r: Received): void {
   if (!invite.onAck2xx()) return;
   dialog.state = 'confirmed';
   dialog.inviteServer = undefined;
+  // The lingering transaction no longer needs the dialog (only an ACK timeout would).
+  invite.data.dialog = undefined;
   // drachtio passes the ACK for a 2xx with the INVITE's transaction id and an empty protocol token.
   dialog.owner?.send(sipFrame(core.ids.uuid(), meta(r, ''), invite.id, dialog.id, undefined, r.text));
 }

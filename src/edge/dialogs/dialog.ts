@@ -21,7 +21,7 @@ export class Dialog {
   /** The app handling this dialog; undefined once it disconnected. */
   owner: AppConnection | undefined;
   /** UAS: the INVITE server transaction whose 2xx awaits its ACK. */
-  inviteServer: InviteServerTransaction | undefined;
+  inviteServer: InviteServerTransaction<{ dialog: Dialog | undefined }> | undefined;
   /** UAC: CSeq number of the INVITE whose 2xx the next ACK acknowledges, 0 when none is due. */
   ackCSeq = 0;
   /** UAC: the last ACK sent, resent when the 2xx is retransmitted. */

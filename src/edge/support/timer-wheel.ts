@@ -1,7 +1,9 @@
-// One timer source for every SIP timer (A to K, 2xx retransmission, connection idling).
-// Thousands of transactions each holding several setTimeout handles cost more in timer-list
-// churn than the work they schedule; a coarse wheel keyed by tick number costs one interval
-// while anything is pending and O(1) per schedule and cancel.
+// One timer source for every SIP timer (A to K, 2xx retransmission, guards). Thousands of
+// transactions each holding several setTimeout handles cost more in timer-list churn than the
+// work they schedule; a coarse wheel keyed by tick number costs one interval while anything is
+// pending and O(1) per schedule and cancel. A cancelled timer leaves its bucket at once: guards
+// of several minutes are cancelled by nearly every call, and a cancelled entry left in place
+// would keep its callback, and the transaction the callback holds, alive until the deadline.
 
 export interface Timer {
   /** Stops the timer; calling it after the timer fired or was cancelled does nothing. */
@@ -15,22 +17,21 @@ export interface Scheduler {
 
 /** A scheduled callback; a class so that each timer costs one small object and no closure. */
 class Entry implements Timer {
-  live = true;
-
   constructor(
-    readonly fn: () => void,
+    public fn: (() => void) | undefined,
+    readonly tick: number,
     private readonly wheel: TimerWheel,
   ) {}
 
   cancel(): void {
-    if (!this.live) return;
-    this.live = false;
-    this.wheel.cancelled();
+    if (!this.fn) return;
+    this.fn = undefined;
+    this.wheel.remove(this);
   }
 }
 
 export class TimerWheel implements Scheduler {
-  private readonly buckets = new Map<number, Entry[]>();
+  private readonly buckets = new Map<number, Set<Entry>>();
   private interval: NodeJS.Timeout | undefined;
   private lastTick: number;
   private pending = 0;
@@ -49,31 +50,32 @@ export class TimerWheel implements Scheduler {
   }
 
   schedule(delayMs: number, fn: () => void): Timer {
-    const due = Math.max(
-      this.currentTick() + 1,
-      Math.ceil((performance.now() - this.origin + delayMs) / this.tickMs),
-    );
-    const entry = new Entry(fn, this);
+    const due = Math.max(this.currentTick() + 1, Math.ceil((performance.now() - this.origin + delayMs) / this.tickMs));
+    const entry = new Entry(fn, due, this);
     let bucket = this.buckets.get(due);
     if (!bucket) {
-      bucket = [];
+      bucket = new Set();
       this.buckets.set(due, bucket);
     }
-    bucket.push(entry);
+    bucket.add(entry);
     this.pending += 1;
     if (!this.interval) this.start();
     return entry;
   }
 
-  /** Called by a cancelled entry. */
-  cancelled(): void {
+  /** Called by a cancelled entry (its bucket may already be out of the map, being fired). */
+  remove(entry: Entry): void {
     this.pending -= 1;
+    const bucket = this.buckets.get(entry.tick);
+    if (!bucket) return;
+    bucket.delete(entry);
+    if (bucket.size === 0) this.buckets.delete(entry.tick);
   }
 
   close(): void {
     if (this.interval) clearInterval(this.interval);
     this.interval = undefined;
-    for (const bucket of this.buckets.values()) for (const e of bucket) e.live = false;
+    for (const bucket of this.buckets.values()) for (const e of bucket) e.fn = undefined;
     this.buckets.clear();
     this.pending = 0;
   }
@@ -97,11 +99,12 @@ export class TimerWheel implements Scheduler {
       if (!bucket) continue;
       this.buckets.delete(tick);
       for (const entry of bucket) {
-        if (!entry.live) continue;
-        entry.live = false;
+        const fn = entry.fn;
+        if (!fn) continue;
+        entry.fn = undefined;
         this.pending -= 1;
         try {
-          entry.fn();
+          fn();
         } catch (err) {
           this.onError(err);
         }
@@ -111,7 +114,6 @@ export class TimerWheel implements Scheduler {
     if (this.pending === 0 && this.interval) {
       clearInterval(this.interval);
       this.interval = undefined;
-      this.buckets.clear();
     }
   }
 }

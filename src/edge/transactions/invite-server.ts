@@ -105,6 +105,8 @@ export class InviteServerTransaction<T = unknown> {
     if (this.state !== 'accepted' || this.acked) return false;
     this.acked = true;
     this.retransmit?.cancel();
+    // Retransmitted INVITEs are now absorbed without an answer: the 2xx is not needed any more.
+    this.lastResponse = undefined;
     return true;
   }
 
