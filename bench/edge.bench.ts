@@ -68,6 +68,8 @@ async function startRig(): Promise<Rig> {
 }
 
 interface Step {
+  /** sipp's non-zero failure counters, e.g. FailedMaxUDPRetrans=12. */
+  why: string;
   rate: number;
   calls: number;
   ok: number;
@@ -100,7 +102,12 @@ async function step(rig: Rig, rate: number): Promise<Step> {
   });
   clearInterval(sampler);
   const elapsed = (Date.now() - t0) / 1000;
+  const why = Object.entries(uac.stats?.raw ?? {})
+    .filter(([k, v]) => k.startsWith('Failed') && k.endsWith('(C)') && k !== 'FailedCall(C)' && Number(v) > 0)
+    .map(([k, v]) => `${k.slice(6, -3)}=${v}`)
+    .join(' ');
   return {
+    why,
     rate,
     calls,
     ok: uac.stats?.successfulCalls ?? 0,
@@ -156,7 +163,8 @@ async function main(): Promise<void> {
       steps.push(s);
       console.log(
         `${rate} cps: ${s.ok}/${s.calls} ok, ${s.failed} failed, edge ${pct(s.edgeCpu / s.elapsed)} (${ms(s.edgeCpu, s.calls)} ms/call), ` +
-          `app ${pct(s.appCpu / s.elapsed)} (${ms(s.appCpu, s.calls)} ms/call), edge RSS peak ${s.edgePeakRss.toFixed(0)} MiB`,
+          `app ${pct(s.appCpu / s.elapsed)} (${ms(s.appCpu, s.calls)} ms/call), edge RSS peak ${s.edgePeakRss.toFixed(0)} MiB` +
+          (s.why ? ` [${s.why}]` : ''),
       );
       if (s.failed / s.calls >= MAX_FAILED) break;
     }

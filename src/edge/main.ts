@@ -75,7 +75,13 @@ try {
     const mem = process.memoryUsage();
     const mib = (n: number): number => Math.round(n / 1048576);
     log.info(
-      { ...edge.stats(), rssMiB: mib(mem.rss), heapUsedMiB: mib(mem.heapUsed), heapTotalMiB: mib(mem.heapTotal), externalMiB: mib(mem.external) },
+      {
+        ...edge.stats(),
+        rssMiB: mib(mem.rss),
+        heapUsedMiB: mib(mem.heapUsed),
+        heapTotalMiB: mib(mem.heapTotal),
+        externalMiB: mib(mem.external),
+      },
       'edge stats',
     );
   }, statsEvery);

@@ -59,7 +59,8 @@ export function createMetrics(
     return c;
   };
   return {
-    received: (kind, transport) => child(`r|${kind}|${transport}`, () => received.labels(kind, transport)).inc(),
+    received: (kind, transport) =>
+      child(`r|${kind}|${transport}`, () => received.labels(kind, transport)).inc(),
     rejected: (reason) => child(`x|${reason}`, () => rejected.labels(reason)).inc(),
     appFrame: (direction) => child(`f|${direction}`, () => frames.labels(direction)).inc(),
   };

@@ -1,5 +1,7 @@
 // Requests the app originates through the edge (a call and its BYE, OPTIONS), and OPTIONS from
 // the network answered by the app.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { scenario } from '../support/conformance.js';
 import { startTestEdge } from '../support/edge.js';
@@ -75,4 +77,28 @@ t.test('OPTIONS from the app to the network and from the network to the app', as
   t.equal(incoming, 1, 'the app answered it');
   const ok = caller.messages.find((m) => m.direction === 'received' && m.status === 200);
   t.equal(ok?.header('allow'), 'INVITE, ACK, CANCEL, BYE, OPTIONS', "the app's Allow header was sent");
+});
+
+t.test('the app re-INVITEs a caller it answered, and the edge ACKs the 2xx', async (t) => {
+  const edge = await startTestEdge();
+  t.teardown(() => edge.close());
+  const { srf } = await connectSrf(edge.appPort, edge.secret);
+  t.teardown(() => srf.disconnect());
+  let answer = '';
+  srf.invite(async (req, res) => {
+    const dlg = await srf.createUAS(req, res, { localSdp: SDP });
+    answer = await dlg.modify(SDP.replace('a=rtpmap:0 PCMU/8000', 'a=rtpmap:0 PCMU/8000\r\na=sendonly'));
+  });
+  const file = path.join(
+    path.dirname(fileURLToPath(import.meta.url)),
+    '..',
+    'support',
+    'sipp',
+    'uac_accept_reinvite.xml',
+  );
+  const caller = await runSipp({ scenario: { file }, target: { port: edge.sipPort }, calls: 1 });
+  t.equal(caller.exitCode, 0, 'the caller got the re-INVITE, its ACK, and ended the call');
+  const reinvite = caller.messages.filter((m) => m.direction === 'received' && m.method === 'INVITE')[0];
+  t.match(reinvite?.text, /a=sendonly/, 'the re-INVITE carried the new offer');
+  t.match(answer, /a=recvonly/, "the app got the caller's answer");
 });

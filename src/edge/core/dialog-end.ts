@@ -6,6 +6,8 @@ import { edgeResponse } from './responses.js';
 
 export function removeDialog(core: Core, dialog: Dialog): void {
   core.dialogs.remove(dialog);
+  // A dialog ended before its 2xx was acknowledged (a BYE overtaking the ACK): stop resending it.
+  dialog.inviteServer?.onAck2xx();
   dialog.inviteServer = undefined;
 }
 

@@ -224,7 +224,7 @@ function inDialogFromApp(
     );
     return;
   }
-  if (msg.method === 'ACK' && (dialog.role !== 'uac' || dialog.ackCSeq === 0)) {
+  if (msg.method === 'ACK' && dialog.ackCSeq === 0) {
     conn.reply(msgId, 'NOK', ACK_REFUSED);
     return;
   }

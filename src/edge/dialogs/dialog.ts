@@ -22,7 +22,7 @@ export class Dialog {
   owner: AppConnection | undefined;
   /** UAS: the INVITE server transaction whose 2xx awaits its ACK. */
   inviteServer: InviteServerTransaction<{ dialog: Dialog | undefined }> | undefined;
-  /** UAC: CSeq number of the INVITE whose 2xx the next ACK acknowledges, 0 when none is due. */
+  /** CSeq number of the INVITE the edge sent whose 2xx the next ACK acknowledges, 0 when none is due. */
   ackCSeq = 0;
   /** UAC: the last ACK sent, resent when the 2xx is retransmitted. */
   lastAck: { text: string; remote: Remote } | undefined;

@@ -50,7 +50,10 @@ export class TimerWheel implements Scheduler {
   }
 
   schedule(delayMs: number, fn: () => void): Timer {
-    const due = Math.max(this.currentTick() + 1, Math.ceil((performance.now() - this.origin + delayMs) / this.tickMs));
+    const due = Math.max(
+      this.currentTick() + 1,
+      Math.ceil((performance.now() - this.origin + delayMs) / this.tickMs),
+    );
     const entry = new Entry(fn, due, this);
     let bucket = this.buckets.get(due);
     if (!bucket) {
