@@ -1,6 +1,8 @@
 // SIP over UDP (RFC 3261 section 18): one socket for receiving and sending. Every datagram is
 // one message; the parser ignores octets past Content-Length (section 18.3).
 import dgram from 'node:dgram';
+import { lookup } from 'node:dns';
+import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { InboundHandler } from './types.js';
 
@@ -29,6 +31,14 @@ export async function startUdp(
     type: family,
     recvBufferSize: 4 * 1024 * 1024,
     sendBufferSize: 4 * 1024 * 1024,
+    // Destinations are resolved before sending; answering address lookups synchronously saves
+    // dns.lookup's deferral on every datagram (a host name still goes to the system resolver).
+    lookup: (address, options, callback) => {
+      const ipFamily = isIP(address);
+      if (ipFamily)
+        (callback as (err: null, address: string, family: number) => void)(null, address, ipFamily);
+      else lookup(address, options, callback);
+    },
   });
   // Peers heard from, for the reachability probe; cleared wholesale when it grows too big.
   const heard = new Set<string>();
