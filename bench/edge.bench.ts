@@ -7,6 +7,7 @@
 // EDGE_BENCH_SOAK_S (300), EDGE_BENCH_SOAK_RATE (100).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { startEdgeProcess, EDGE_MAIN, type EdgeProcess } from '../test/support/edge-process.js';
 import { runSipp, startSipp, type SippProcess } from '../test/support/sipp.js';
 import { cpuSeconds, peakRssMiB, rssMiB } from './support/proc.js';
@@ -70,6 +71,8 @@ async function startRig(): Promise<Rig> {
 interface Step {
   /** sipp's non-zero failure counters, e.g. FailedMaxUDPRetrans=12. */
   why: string;
+  /** The machine's 1-minute load average at the end of the step (other work shares the cores). */
+  load: number;
   rate: number;
   calls: number;
   ok: number;
@@ -108,6 +111,7 @@ async function step(rig: Rig, rate: number): Promise<Step> {
     .join(' ');
   return {
     why,
+    load: os.loadavg()[0] ?? 0,
     rate,
     calls,
     ok: uac.stats?.successfulCalls ?? 0,
@@ -210,6 +214,8 @@ async function main(): Promise<void> {
       pct(x.appCpu / x.elapsed),
       (x.appCpu / x.calls).toExponential(2),
       x.edgePeakRss.toFixed(0),
+      x.load.toFixed(1),
+      x.why || '-',
     ]),
   ];
   const minutes: (string | number)[][] = [['time (s)', 'edge RSS MiB']];
@@ -220,7 +226,7 @@ async function main(): Promise<void> {
     `Edge (\`node dist/edge/main.js\`, logging at info) and a trivial drachtio-srf B2BUA (\`bench/support/trivial-b2bua.ts\`) in`,
     `separate processes; sipp \`-sn uac -d 1000 -r R -m ${STEP_S}R\` against sipp \`-sn uas\`, all on 127.0.0.1 and the same 2 cores.`,
     `CPU is utime+stime from /proc over the run (load plus the tail of the last calls), so per-call figures are exact and the`,
-    `percentages slightly low.`,
+    `percentages slightly low. The machine is shared with other work: its 1-minute load average is given for each step.`,
     '',
     table(rows),
     '',

@@ -35,6 +35,7 @@ export class TimerWheel implements Scheduler {
   private interval: NodeJS.Timeout | undefined;
   private lastTick: number;
   private pending = 0;
+  private deferred = false;
   private readonly origin = performance.now();
 
   constructor(
@@ -89,7 +90,17 @@ export class TimerWheel implements Scheduler {
 
   private start(): void {
     this.lastTick = this.currentTick();
-    this.interval = setInterval(() => this.advance(), this.tickMs);
+    // Timers are fired from setImmediate, after the poll phase: when the process was starved and
+    // wakes late, the responses already waiting in the socket buffers are read before Timers A
+    // and E would retransmit requests those responses answer.
+    this.interval = setInterval(() => {
+      if (this.deferred) return;
+      this.deferred = true;
+      setImmediate(() => {
+        this.deferred = false;
+        this.advance();
+      });
+    }, this.tickMs);
     // The sockets keep the process alive; pending SIP timers alone should not.
     this.interval.unref();
   }
