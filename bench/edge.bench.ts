@@ -202,6 +202,8 @@ async function main(): Promise<void> {
       'app CPU',
       'app CPU s/call',
       'edge peak RSS MiB',
+      'load avg',
+      'sipp failure counters',
     ],
     ...steps.map((x) => [
       x.rate,
@@ -219,9 +221,10 @@ async function main(): Promise<void> {
     ]),
   ];
   const minutes: (string | number)[][] = [['time (s)', 'edge RSS MiB']];
-  for (const x of s.samples)
-    if (Math.round(x.t) % 30 === 0 || x === s.samples[s.samples.length - 1])
-      minutes.push([Math.round(x.t), x.rss.toFixed(1)]);
+  // Every sixth 5-second sample (about every 30 s), and the last.
+  s.samples.forEach((x, i) => {
+    if ((i + 1) % 6 === 0 || i === s.samples.length - 1) minutes.push([Math.round(x.t), x.rss.toFixed(1)]);
+  });
   const body = [
     `Edge (\`node dist/edge/main.js\`, logging at info) and a trivial drachtio-srf B2BUA (\`bench/support/trivial-b2bua.ts\`) in`,
     `separate processes; sipp \`-sn uac -d 1000 -r R -m ${STEP_S}R\` against sipp \`-sn uas\`, all on 127.0.0.1 and the same 2 cores.`,
