@@ -4,7 +4,7 @@
 // Prints "ready" on stdout once connected.
 import Srf from 'drachtio-srf';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- srf's callbacks are untyped */
+ 
 const [port, secret, target] = process.argv.slice(2);
 if (!port || !secret || !target) {
   console.error('usage: trivial-b2bua.ts <app port> <secret> <target uri>');
@@ -27,4 +27,4 @@ process.on('SIGTERM', () => {
   srf.disconnect();
   process.exit(0);
 });
-/* eslint-enable @typescript-eslint/no-explicit-any */
+ 

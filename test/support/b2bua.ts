@@ -12,7 +12,7 @@ export interface B2buaCounters {
   cancelled: number;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- srf's dialog objects are untyped */
+ 
 export function attachB2bua(srf: SrfApp, targets: () => string[]): B2buaCounters {
   const counters: B2buaCounters = {
     invites: 0,
@@ -63,4 +63,4 @@ export function attachB2bua(srf: SrfApp, targets: () => string[]): B2buaCounters
   });
   return counters;
 }
-/* eslint-enable @typescript-eslint/no-explicit-any */
+ 

@@ -22,7 +22,7 @@ export interface HarnessResult {
   readonly log: string[];
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- srf's callbacks are untyped in its .d.ts */
+ 
 export function runHarnessApp(o: HarnessOptions): Promise<HarnessResult> {
   return new Promise((resolve) => {
     const srf: any = new Srf();
@@ -222,4 +222,4 @@ export function runHarnessApp(o: HarnessOptions): Promise<HarnessResult> {
     }
   });
 }
-/* eslint-enable @typescript-eslint/no-explicit-any */
+ 

@@ -1,7 +1,7 @@
 // drachtio-srf in tests: connect to an edge and wait for the authenticate reply, disconnect.
 import Srf from 'drachtio-srf';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- the edges of srf's loose typings */
+ 
 export interface SrfDialog {
   readonly id: string;
   on(event: 'destroy' | 'modify', fn: (...args: any[]) => void): void;
@@ -44,7 +44,7 @@ export interface SrfApp {
   on(event: string, fn: (...args: any[]) => void): void;
   connect(opts: Record<string, unknown>): void;
 }
-/* eslint-enable @typescript-eslint/no-explicit-any */
+ 
 
 export interface Connected {
   readonly srf: SrfApp;
