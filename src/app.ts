@@ -138,6 +138,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   // Stop steps run in registration order within a phase: features register theirs while starting,
   // ahead of the shared ones below (their records must flush before the writer closes).
   lifecycle.onStop('intake', 'readiness', () => health.setDraining());
+  const provided = new Map<string, unknown>();
   const ctx: FeatureContext = {
     config,
     log,
@@ -155,6 +156,11 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     signer,
     accounts,
     dataDir,
+    provide: (name, service) => {
+      if (provided.has(name)) throw new Error(`service ${name} provided twice`);
+      provided.set(name, service);
+    },
+    lookup: <T>(name: string) => provided.get(name) as T | undefined,
   };
   const started: Record<string, unknown> = {};
   for (const feature of opts.features ?? defaultFeatures(config)) {

@@ -35,6 +35,13 @@ export interface FeatureContext {
   accounts: AccountsService;
   /** Absolute data directory (embedded defaults: spool, keys, objects). */
   dataDir: string;
+  /**
+   * Services one feature offers another (e.g. recording provides 'mediaAnchor', voice provides
+   * 'calls'). A feature provides while starting; a consumer looks up lazily (at call time), so the
+   * start order only matters for what is needed during start().
+   */
+  provide<T>(name: string, service: T): void;
+  lookup<T>(name: string): T | undefined;
 }
 
 export interface FeatureHandle {
