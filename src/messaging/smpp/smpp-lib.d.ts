@@ -34,6 +34,7 @@ declare module 'smpp' {
     sessions: Session[];
   }
 
+  export function addTLV(name: string, options: { id: number; type: unknown }): void;
   export function connect(options: Record<string, unknown>, listener?: () => void): Session;
   export function createServer(
     options: Record<string, unknown>,
@@ -48,4 +49,5 @@ declare module 'smpp/lib/defs.js' {
   export const commands: Record<string, { id: number; params?: Record<string, Param> }>;
   export const tlvs: Record<string, Param & { id: number }>;
   export const errors: Record<string, number>;
+  export const types: { tlv: Record<string, unknown> };
 }
