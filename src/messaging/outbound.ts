@@ -19,7 +19,7 @@ import { contentExpiresAt } from '../retention/expiry.policy.js';
 import { chooseAggregators } from './aggregators.js';
 import { countParts, encodeMessage } from './encoding.js';
 import { checkSender, SenderRuleError } from './sender-rules.js';
-import type { BindPool} from './smpp/bind-pool.js';
+import type { BindPool } from './smpp/bind-pool.js';
 import { NoBindAvailable } from './smpp/bind-pool.js';
 import { SubmitRejected } from './smpp/bind.js';
 import { isTemporary } from './smpp/raw-codec.js';

@@ -386,9 +386,13 @@ export class Bind extends EventEmitter {
     if (status === 0 && resp.command === 'submit_sm_resp') {
       job.resolve(String(resp.message_id ?? '').replace(/\0+$/, ''));
     } else if (isThrottle(status)) {
-      // Slow down and try the same PDU again on this bind: throttling is not a failure.
-      this.#mps = Math.max(1, Math.floor(this.#mps / 2));
-      this.#pausedUntil = Date.now() + this.opts.throttlePauseMs;
+      // Slow down and try the same PDU again on this bind: throttling is not a failure. A burst of
+      // throttled answers to one window counts once: the rate halves at most once per pause.
+      const now = Date.now();
+      if (now >= this.#pausedUntil) {
+        this.#mps = Math.max(Math.max(1, Math.floor(this.opts.maxMps / 16)), Math.floor(this.#mps / 2));
+        this.#pausedUntil = now + this.opts.throttlePauseMs;
+      }
       this.#tokens = 0;
       this.emit('throttled', this);
       job.written = false;
@@ -399,10 +403,10 @@ export class Bind extends EventEmitter {
     this.#pump();
   }
 
-  /** Once a second: the rate climbs back towards maxMps while no throttling is reported. */
+  /** Once a second: the rate climbs back towards maxMps while no throttling is reported (the floor is maxMps/16). */
   #recover(): void {
     if (this.#mps < this.opts.maxMps && Date.now() > this.#pausedUntil + 1000)
-      this.#mps = Math.min(this.opts.maxMps, Math.ceil(this.#mps * 1.25) + 1);
+      this.#mps = Math.min(this.opts.maxMps, Math.ceil(this.#mps * 1.5) + 1);
   }
 
   #stopTimers(): void {
