@@ -29,7 +29,7 @@ export interface SetupOptions {
 export function messagingOf(app: App): MessagingService {
   const h = app.features.messaging as MessagingHandle;
   if (!h.messaging) throw new Error('messaging feature not started');
-  h.setPublicBaseUrl?.('http://api.test');
+  h.setPublicBaseUrl?.(app.apiUrl);
   return h.messaging;
 }
 
