@@ -52,6 +52,18 @@ const TABLES: TableSpec[] = [
   { name: 'sip-traces', table: 'sip_traces', order: ['created_at', 'call_id'] },
   { name: 'recordings', table: 'recordings', order: ['started_at', 'id'] },
   { name: 'messages', table: 'message_content', order: ['created_at', 'message_id'], omit: ['body_enc'] },
+  {
+    name: 'outbound-queue',
+    table: 'sms_outbound',
+    order: ['created_at', 'message_id'],
+    omit: ['body_enc', 'locked_by', 'locked_until'],
+  },
+  {
+    name: 'message-deliveries',
+    table: 'message_outbox',
+    order: ['created_at', 'id'],
+    omit: ['payload_enc', 'locked_by', 'locked_until'],
+  },
   { name: 'audit-log', table: 'audit_log', order: ['at', 'id'] },
 ];
 

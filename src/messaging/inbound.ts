@@ -297,7 +297,7 @@ export class InboundService {
         if (c) claimed.push(c);
       }
     });
-    d.m.messages.inc({ direction: 'inbound', aggregator: msg.carrier ?? '', status: 'received' });
+    d.m.messages.inc({ direction: 'inbound', aggregator: msg.carrier ?? 'none', status: 'received' });
     d.log.info(
       { messageId: id, parts: msg.parts, incomplete: msg.incomplete ?? false },
       'inbound message recorded',

@@ -1,7 +1,7 @@
 // The messaging feature: SMPP binds to the aggregators of the routing plan, outbound SMS through the
 // API, receipts, inbound SMS and MMS, and delivery to customers' webhooks and mail boxes.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Feature, FeatureContext, FeatureHandle } from '../feature.js';
 import { ContentDeleter } from '../content/content-deleter.js';
@@ -27,6 +27,13 @@ export interface MessagingHandle extends FeatureHandle {
 function signingKey(ctx: FeatureContext): Buffer {
   const configured = ctx.config.messaging.webhookSigningKey;
   if (configured) return Buffer.from(configured.reveal(), 'utf8');
+  // Without a key of its own, derive one from the URL signing key every instance already shares
+  // (domain-separated, so neither key reveals the other).
+  const urlKey = ctx.config.crypto.urlSigningKey;
+  if (urlKey)
+    return createHmac('sha256', Buffer.from(urlKey.reveal(), 'base64'))
+      .update('messaging-webhook-signing')
+      .digest();
   if (!ctx.stores.embedded)
     throw new Error(
       'messaging.webhookSigningKey is required when databases are configured (instances must agree)',

@@ -169,7 +169,7 @@ export class OutboundService {
       }
       throw err;
     }
-    d.m.messages.inc({ direction: 'outbound', aggregator: '', status: 'queued' });
+    d.m.messages.inc({ direction: 'outbound', aggregator: 'none', status: 'queued' });
     d.log.info({ messageId: id, parts: count.parts, encoding: count.encoding }, 'outbound message accepted');
     const row: OutboundRow = {
       message_id: id,
@@ -306,7 +306,7 @@ export class OutboundService {
       await updateMdrStatus(q, id, 'failed', { errorCode, doneAt: new Date(), possibleDuplicate });
       await this.#callback(q, region, row, 'failed', errorCode);
     });
-    d.m.messages.inc({ direction: 'outbound', aggregator: '', status: 'failed' });
+    d.m.messages.inc({ direction: 'outbound', aggregator: 'none', status: 'failed' });
     d.log.warn({ messageId: id, error: errorCode }, 'outbound message failed');
     d.deliveries.kick();
   }

@@ -100,7 +100,7 @@ export const MessagingSection = Section(
     ),
     webhookSigningKey: Type.Optional(
       SecretRef(
-        'HMAC key webhooks are signed with (per-customer keys derive from it); generated under the data dir in the embedded default',
+        'HMAC key webhooks are signed with (per-customer keys derive from it); without it, derived from crypto.urlSigningKey, or generated under the data dir in the embedded default',
       ),
     ),
     mail: Type.Object(
