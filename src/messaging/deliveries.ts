@@ -21,6 +21,7 @@ import { mediaContext, mediaItems } from '../content/content-refs.js';
 import { claimOutbox, insertOutbox, type OutboxRow } from './messages.repo.js';
 import { signPayload, customerSigningKey } from './signing.js';
 import type { MessagingMetrics } from './metrics.js';
+import { WebhookClient } from './http-post.js';
 
 export interface DeliveryRequest {
   messageId: string;
@@ -61,8 +62,10 @@ export class Deliveries {
   #active = 0;
   readonly #running = new Set<Promise<void>>();
   readonly #mail: Transporter;
+  readonly #http: WebhookClient;
 
   constructor(private readonly d: DeliveryDeps) {
+    this.#http = new WebhookClient(d.config.delivery.concurrency);
     const mc = d.config.mail;
     this.#mail = nodemailer.createTransport({
       host: mc.host,
@@ -176,6 +179,7 @@ export class Deliveries {
     clearTimeout(this.#kickTimer);
     await Promise.allSettled([...this.#running]);
     this.#mail.close();
+    this.#http.close();
   }
 
   #track(p: Promise<void>): void {
@@ -263,9 +267,9 @@ export class Deliveries {
     const out = payload.media ? { ...payload, media: this.#mediaLinks(region, payload) } : payload;
     const body = JSON.stringify(out);
     const ts = Math.floor(Date.now() / 1000);
-    const res = await fetch(row.target, {
-      method: 'POST',
-      headers: {
+    const status = await this.#http.post(
+      row.target,
+      {
         'content-type': 'application/json',
         'webhook-id': row.message_id,
         'idempotency-key': row.message_id,
@@ -274,11 +278,9 @@ export class Deliveries {
         'webhook-signature': signPayload(this.signingKeyOf(row.customer_id), ts, body),
       },
       body,
-      signal: AbortSignal.timeout(this.d.config.delivery.timeoutMs),
-      redirect: 'manual',
-    });
-    await res.arrayBuffer().catch(() => undefined);
-    if (res.status < 200 || res.status >= 300) throw new Error(`webhook answered ${res.status}`);
+      this.d.config.delivery.timeoutMs,
+    );
+    if (status < 200 || status >= 300) throw new Error(`webhook answered ${status}`);
   }
 
   async #sendMail(row: OutboxRow, region: Region, payload: Record<string, unknown>): Promise<void> {

@@ -7,6 +7,9 @@ import { setupMessaging, startReceiver } from '../support/messaging.js';
 import { waitFor } from '../support/wait.js';
 import { verifySignature } from '../../src/messaging/signing.js';
 
+// Bounds for a shared, loaded machine; never a performance assertion.
+t.setTimeout(300_000);
+
 const fast = {
   messaging: {
     bind: { enquireLinkMs: 2000, responseTimeoutMs: 2000, reconnectMinMs: 50, reconnectMaxMs: 500 },
