@@ -128,6 +128,7 @@ export class CallControl {
     record.called = e164;
     record.calling = normaliseCallingNumber(userOf(req.get('from') ?? ''));
     record.route = { carrier: known.carrier.name, gateway: `${known.gateway.host}:${known.gateway.port}` };
+    record.originCarrier = known.carrier.name;
     record.traceIn('A', req);
     const refuse = (status: number, reason: string): void => {
       this.reject(res, status, reason, sipCallId, { callId: record.id });

@@ -52,6 +52,8 @@ export class CallRecord {
   hangupBy: 'caller' | 'callee' | 'system' | undefined;
   endReason: string | undefined;
   route: Record<string, unknown> | undefined;
+  /** Inbound: the carrier the call came from (the CDR's carrier when no B leg went to a carrier). */
+  originCarrier: string | undefined;
   recording: CdrRecording = { status: 'off' };
 
   constructor(
@@ -168,7 +170,7 @@ export class CallRecord {
 
   get carrier(): string | null {
     const answered = this.attempts.find((a) => a.answeredAt);
-    return (answered ?? this.attempts[this.attempts.length - 1])?.carrier ?? null;
+    return (answered ?? this.attempts[this.attempts.length - 1])?.carrier ?? this.originCarrier ?? null;
   }
 
   toCdr(): Cdr {
