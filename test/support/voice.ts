@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Test } from 'tap';
-import type { App } from '../../src/app.js';
+import { defaultFeatures, type App } from '../../src/app.js';
+import type { Feature } from '../../src/feature.js';
 import type { Region } from '../../src/config/index.js';
 import type { NumberEntry } from '../../src/accounts/number-settings.js';
 import type { VoiceCarrierSettings } from '../../src/plan/carrier-settings.js';
@@ -25,16 +26,26 @@ export interface VoiceApp {
 
 export async function startVoiceApp(
   t: Test,
-  opts: { regions?: Region[]; overrides?: Record<string, unknown>; instanceRegion?: Region } = {},
+  opts: {
+    regions?: Region[];
+    overrides?: Record<string, unknown>;
+    instanceRegion?: Region;
+    /** Extra features started after the default ones (e.g. a test media anchor). */
+    extraFeatures?: Feature[];
+  } = {},
 ): Promise<VoiceApp> {
   const shared = await clusterConfig(t, opts.regions ?? ['NOAM', 'EURO']);
-  const app = await startTestApp(t, {
-    ...shared,
-    instance: { id: 'voice-test', region: opts.instanceRegion ?? 'NOAM' },
-    edge: { enabled: true, sipPort: 0, appPort: 0 },
-    records: { flushIntervalMs: 5 },
-    ...(opts.overrides ?? {}),
-  } as never);
+  const app = await startTestApp(
+    t,
+    {
+      ...shared,
+      instance: { id: 'voice-test', region: opts.instanceRegion ?? 'NOAM' },
+      edge: { enabled: true, sipPort: 0, appPort: 0 },
+      records: { flushIntervalMs: 5 },
+      ...(opts.overrides ?? {}),
+    } as never,
+    opts.extraFeatures ? { features: [...defaultFeatures({} as never), ...opts.extraFeatures] } : {},
+  );
   const voice = app.features.voice as VoiceHandle;
   await voice.pool.waitConnected(15_000);
   return { app, voice, sipPort: voice.edge?.sipPort as number };
