@@ -2,6 +2,7 @@
 // Sections owned by a feature live next to it in ./sections/ and are composed here.
 import { Type, type Static } from '@sinclair/typebox';
 import { Section, Host, Port, Millis, RegionSchema, SecretRef, REGIONS } from './types.js';
+import { VoiceSection } from './sections/voice.js';
 
 const LogSection = Section('Logging (pino, JSON lines on stdout)', {
   level: Type.Union(
@@ -374,6 +375,7 @@ export const ConfigSchema = Type.Object(
     retention: RetentionSection,
     content: ContentSection,
     shutdown: ShutdownSection,
+    voice: VoiceSection,
   },
   { additionalProperties: false },
 );
