@@ -31,6 +31,7 @@ import { healthRoutes } from './api/routes/health.routes.js';
 import { customersRoutes } from './api/routes/customers.routes.js';
 import { numbersRoutes } from './api/routes/numbers.routes.js';
 import { planRoutes } from './api/routes/plan.routes.js';
+import { trunksRoutes } from './api/routes/trunks.routes.js';
 import { seedDemo, type DemoSeed } from './demo/seed.js';
 import type { Feature, FeatureContext } from './feature.js';
 import { contentFeature } from './content/content.feature.js';
@@ -126,7 +127,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const signer = new UrlSigner(urlSigningKey(config, keyDir, stores.embedded));
   const objects = createObjectStore(config.objects, dataDir);
 
-  const accounts = new AccountsService({ router: stores.router, bus });
+  const accounts = new AccountsService({
+    router: stores.router,
+    bus,
+    envelope,
+    digestRealm: config.voice.digest.realm,
+  });
   const planService = new PlanService(stores.control, bus);
   const authenticator = new Authenticator(stores.router, bus, metrics);
   const modules: ApiModule[] = [
@@ -134,6 +140,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     customersRoutes(accounts),
     numbersRoutes(accounts),
     planRoutes(planService, plan),
+    trunksRoutes(accounts.trunks),
   ];
 
   // Stop steps run in registration order within a phase: features register theirs while starting,

@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Section, Host, Port, Millis, RegionSchema, SecretRef, REGIONS } from './types.js';
 import { SbcsSection } from './sections/sbc.js';
 import { CallsSection } from './sections/calls.js';
+import { VoiceSection } from './sections/voice.js';
 
 const LogSection = Section('Logging (pino, JSON lines on stdout)', {
   level: Type.Union(
@@ -350,6 +351,7 @@ export const ConfigSchema = Type.Object(
     retention: RetentionSection,
     content: ContentSection,
     shutdown: ShutdownSection,
+    voice: VoiceSection,
   },
   { additionalProperties: false },
 );
