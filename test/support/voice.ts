@@ -88,7 +88,8 @@ export async function addCarrier(
     port,
     transport: 'udp',
     priority: 100,
-    settings: { matchPort: true },
+    matchPort: true,
+    settings: {},
   });
   for (const r of opts.routes ?? [])
     await app.planService.createRoute(SYSTEM, {
