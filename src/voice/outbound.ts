@@ -149,22 +149,14 @@ export class OutboundCalls {
     const proxyAuth = req.get('proxy-authorization');
     const header = proxyAuth ?? req.get('authorization');
     if (!header) {
-      // No credentials: a challenge. Sources that are nothing of ours keep failing here and get blocked.
-      const failures = await policy.sources.recordFailure(address);
-      if (failures.blocked) {
-        refuse(403, 'source_blocked');
-        return undefined;
-      }
+      // No credentials: a challenge (only wrong credentials count toward blocking the source).
       const ch = await policy.auth.challenge({ proxy: true, algorithms: ['MD5'] });
       res.send(ch.status, { headers: { [ch.header]: ch.values[0] as string } });
       return undefined;
     }
-    const result = await policy.auth.verify({
-      method: 'INVITE',
-      header,
-      requestUri: req.uri,
-      proxy: proxyAuth !== undefined,
-    });
+    // The digest uri is not compared with the Request-URI: common UAs (sipp among them) write the
+    // bare host there. The single-use nonce already makes a captured response useless elsewhere.
+    const result = await policy.auth.verify({ method: 'INVITE', header, proxy: proxyAuth !== undefined });
     if (result.ok) {
       if (result.trunk.status !== 'active') {
         refuse(403, 'auth_failed', { why: 'trunk disabled' });
