@@ -45,7 +45,7 @@ export class RoutingDecider {
     private readonly deps: {
       plan: PlanCache;
       numbers: { get(e164: string): NumberEntry | undefined };
-      config: Pick<VoiceConfig, 'riskPrefixes'>;
+      config: Pick<VoiceConfig, 'riskPrefixes'> & Partial<Pick<VoiceConfig, 'unavailableNumberStatus'>>;
       metrics: PolicyMetrics;
       log: Logger;
       /** Gateway health predicate (GatewayHealth.isUp); all in service when absent. */
@@ -83,6 +83,9 @@ export class RoutingDecider {
       called,
       convention: carrier ? conventionOf(carrier) : E164_CONVENTION,
       lookup: (e) => this.deps.numbers.get(e),
+      ...(this.deps.config.unavailableNumberStatus
+        ? { inactiveStatus: this.deps.config.unavailableNumberStatus }
+        : {}),
     });
     this.deps.metrics.decision.observe(
       { direction: 'inbound' },
