@@ -11,6 +11,7 @@
 //              "min" libphonenumber-js metadata against the "max" one the daemon uses
 //
 // Targets (issue 5): routing decision p99 < 1 ms; memory for 1,000,000 numbers < 1 GiB.
+import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import pino from 'pino';
@@ -368,6 +369,10 @@ async function main() {
   const end = process.memoryUsage();
   const target = all.p99 < 1000 && numbersHeap < 2 ** 30;
 
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
   const lines = [
     `Routing decision with ${cache.size.toLocaleString('en')} numbers and ${routes.prefixes.toLocaleString('en')} route prefixes (${plan.routes.length.toLocaleString('en')} route entries, 60 carriers, 180 gateways, 1 in 7 gateways down):`,
     '',
@@ -429,6 +434,8 @@ async function main() {
       ['RouteTable heap', `${mib(tableHeap)} MiB (plan objects excluded)`],
       ['DIDs found / outbound routed', `${found}/${inSamples.length}, ${routed}/${outSamples.length}`],
     ]),
+    '',
+    `Load average (1/5/15 min) at the end of the run: ${load} on ${os.cpus().length} cores (other work shares this machine; tail latencies include its scheduling and this process's GC).`,
     '',
     `Targets: routing decision p99 < 1 ms (${f(all.p99)} µs), memory for ${cache.size.toLocaleString('en')} numbers < 1 GiB (${mib(numbersHeap)} MiB heap): ${target ? 'met' : 'NOT met'}.`,
   ];
