@@ -18,15 +18,23 @@ import {
 } from '../routing/decide.js';
 import type { PolicyMetrics, RejectionReason } from './guards/policy-metrics.js';
 
+// Carriers are immutable within a plan snapshot: their conventions are computed once per object.
+const conventions = new WeakMap<Carrier, NumberingConvention>();
+
 /** A carrier's numbering conventions from its voice settings. */
 export function conventionOf(carrier: Carrier): NumberingConvention {
-  const s = voiceSettingsOf(carrier.settings);
-  return {
-    numberFormat: s.numberFormat,
-    techPrefix: s.techPrefix,
-    nationalCountry: s.nationalCountry ?? carrier.countries[0],
-    calledNumberIn: s.calledNumberIn,
-  };
+  let c = conventions.get(carrier);
+  if (!c) {
+    const s = voiceSettingsOf(carrier.settings);
+    c = {
+      numberFormat: s.numberFormat,
+      techPrefix: s.techPrefix,
+      nationalCountry: s.nationalCountry ?? carrier.countries[0],
+      calledNumberIn: s.calledNumberIn,
+    };
+    conventions.set(carrier, c);
+  }
+  return c;
 }
 
 const METRIC_REASON: Partial<Record<string, RejectionReason>> = {
