@@ -5,6 +5,7 @@ import { Section, Host, Port, Millis, RegionSchema, SecretRef, REGIONS } from '.
 import { SbcsSection } from './sections/sbc.js';
 import { CallsSection } from './sections/calls.js';
 import { VoiceSection } from './sections/voice.js';
+import { MessagingSection } from './sections/messaging.js';
 
 const LogSection = Section('Logging (pino, JSON lines on stdout)', {
   level: Type.Union(
@@ -350,6 +351,7 @@ export const ConfigSchema = Type.Object(
     objects: ObjectsSection,
     retention: RetentionSection,
     content: ContentSection,
+    messaging: MessagingSection,
     shutdown: ShutdownSection,
     voice: VoiceSection,
   },
