@@ -35,6 +35,7 @@ import { seedDemo, type DemoSeed } from './demo/seed.js';
 import type { Feature, FeatureContext } from './feature.js';
 import { contentFeature } from './content/content.feature.js';
 import { retentionFeature } from './retention/retention.feature.js';
+import { recordingFeature } from './recording/recording.feature.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -77,7 +78,7 @@ export interface StartOptions {
 
 /** Every feature, in start order. */
 export function defaultFeatures(_config: Config): Feature[] {
-  return [contentFeature, retentionFeature];
+  return [contentFeature, retentionFeature, recordingFeature];
 }
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {

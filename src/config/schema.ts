@@ -2,6 +2,7 @@
 // Sections owned by a feature live next to it in ./sections/ and are composed here.
 import { Type, type Static } from '@sinclair/typebox';
 import { Section, Host, Port, Millis, RegionSchema, SecretRef, REGIONS } from './types.js';
+import { MediaSection } from './sections/media.js';
 
 const LogSection = Section('Logging (pino, JSON lines on stdout)', {
   level: Type.Union(
@@ -373,6 +374,7 @@ export const ConfigSchema = Type.Object(
     objects: ObjectsSection,
     retention: RetentionSection,
     content: ContentSection,
+    media: MediaSection,
     shutdown: ShutdownSection,
   },
   { additionalProperties: false },

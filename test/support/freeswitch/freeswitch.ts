@@ -375,8 +375,8 @@ export class FreeSwitchStandIn {
 
   #startRecording(ch: Channel, file: string): void {
     ch.recorder?.stop();
-    const stereo = /^(true|1|yes)$/i.test(ch.vars.get('RECORD_STEREO') ?? '');
-    ch.recorder = new SessionRecorder(path.resolve(file), stereo);
+    const yes = (name: string): boolean => /^(true|1|yes)$/i.test(ch.vars.get(name) ?? '');
+    ch.recorder = new SessionRecorder(path.resolve(file), yes('RECORD_STEREO'), yes('RECORD_APPEND'));
   }
 
   #channelData(ch: Channel): [string, string][] {

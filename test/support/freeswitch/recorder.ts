@@ -1,7 +1,7 @@
 // What record_session does with RECORD_STEREO=true: a 16-bit 8 kHz WAV written in real time, left =
 // what the channel reads (its caller), right = what it writes (the bridged peer). One 20 ms frame per
 // tick, from queued audio or silence; masked frames are zeros, paused time is not written at all.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, writeSync } from 'node:fs';
 import { wavHeader } from './audio.js';
 
 const FRAME = 160; // samples per 20 ms at 8 kHz
@@ -21,11 +21,19 @@ export class SessionRecorder {
   #right: number[] = [];
   #timer: NodeJS.Timeout;
 
-  constructor(path: string, stereo: boolean) {
+  /** append: RECORD_APPEND=true, continue an existing file (a restarted recording). */
+  constructor(path: string, stereo: boolean, append = false) {
     this.path = path;
     this.stereo = stereo;
-    this.#fd = openSync(path, 'w', 0o600);
-    writeSync(this.#fd, wavHeader(this.channels, 8000, 0), 0, 44, 0);
+    if (append && existsSync(path)) {
+      this.#fd = openSync(path, 'r+');
+      const header = Buffer.alloc(44);
+      readSync(this.#fd, header, 0, 44, 0);
+      this.#dataBytes = header.readUInt32LE(40);
+    } else {
+      this.#fd = openSync(path, 'w', 0o600);
+      writeSync(this.#fd, wavHeader(this.channels, 8000, 0), 0, 44, 0);
+    }
     this.#timer = setInterval(() => this.#tick(), 20);
   }
 

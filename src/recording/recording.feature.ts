@@ -1,0 +1,98 @@
+// The recording feature: the media-server pool (drachtio-fsmrf over each FreeSWITCH's event socket),
+// the MediaAnchor the call flow puts recorded calls through (ctx.provide('mediaAnchor')), live
+// recording control from the API across instances, and their health and metrics.
+import Srf from 'drachtio-srf';
+import type { Feature, FeatureHandle } from '../feature.js';
+import { counter } from '../platform/metrics.js';
+import type { AnchoredMedia, MediaAnchor } from './anchor.types.js';
+import { LiveCalls } from './live-calls.js';
+import { MediaPool } from './media-pool.js';
+import { FsMediaAnchor } from './recording-anchor.js';
+import { recordingControlRoutes } from './recording-control.routes.js';
+import { RecordingStore } from './recording-store.js';
+
+export interface RecordingHandle extends FeatureHandle {
+  anchor: MediaAnchor;
+  pool: MediaPool | undefined;
+  live: LiveCalls;
+}
+
+export const recordingFeature: Feature = {
+  name: 'recording',
+  async start(ctx): Promise<RecordingHandle> {
+    const cfg = ctx.config.media;
+    const log = ctx.log.child({ component: 'recording' });
+    const live = new LiveCalls({ state: ctx.state, instanceId: ctx.config.instance.id, log });
+    await live.start();
+    ctx.lifecycle.onStop('flush', 'recording-control', () => live.stop());
+
+    let pool: MediaPool | undefined;
+    let anchor: MediaAnchor;
+    if (cfg.servers.length > 0) {
+      if (!cfg.drachtio.secret)
+        throw new Error('media.drachtio.secret is required when media.servers are configured');
+      // fsmrf sends its INVITEs to FreeSWITCH through drachtio: this connection only originates
+      // (it routes no verbs, so the SBC never offers it inbound calls).
+      const srf = new Srf();
+      let srfConnected = false;
+      srf.on('connect', () => {
+        srfConnected = true;
+        log.info({ host: cfg.drachtio.host, port: cfg.drachtio.port }, 'recording connected to drachtio');
+      });
+      srf.on('disconnect', () => (srfConnected = false));
+      srf.on('error', (err: Error) => log.warn({ err: err.message }, 'recording drachtio connection error'));
+      srf.connect({ host: cfg.drachtio.host, port: cfg.drachtio.port, secret: cfg.drachtio.secret.reveal() });
+      ctx.health.register(
+        'media:drachtio',
+        () => {
+          if (!srfConnected) throw new Error('not connected to drachtio');
+        },
+        false,
+      );
+      const thePool = new MediaPool({ config: cfg, srf, log, metrics: ctx.metrics });
+      pool = thePool;
+      thePool.start();
+      for (const slot of thePool.slots)
+        ctx.health.register(`media:${slot.name}`, () => thePool.check(slot), false);
+      const store = new RecordingStore({
+        router: ctx.stores.router,
+        objects: ctx.objects,
+        envelope: ctx.envelope,
+        safetyBufferHours: ctx.config.retention.safetyBufferHours,
+      });
+      anchor = new FsMediaAnchor({
+        pool: thePool,
+        store,
+        numbers: ctx.numbers,
+        config: cfg,
+        metrics: ctx.metrics,
+        live,
+      });
+      // After the call flow has drained (its stop steps release every anchored call).
+      ctx.lifecycle.onStop('flush', 'media-servers', () => {
+        thePool.close();
+        srf.disconnect();
+      });
+    } else {
+      const unrecorded = counter(
+        ctx.metrics,
+        'recording_unrecorded_total',
+        'calls with recording on that went unrecorded, by reason (alert on increase)',
+        ['reason'],
+      );
+      anchor = {
+        async anchor(req): Promise<AnchoredMedia | { unrecorded: string }> {
+          if (!req.settings.enabled) return { unrecorded: 'recording_off' };
+          unrecorded.inc({ reason: 'no_media_server' });
+          req.log.warn(
+            { callId: req.callId },
+            'recording on but no media server configured; call goes on unrecorded',
+          );
+          return { unrecorded: 'no_media_server' };
+        },
+      };
+    }
+    ctx.provide('mediaAnchor', anchor);
+    return { anchor, pool, live, apiModules: [recordingControlRoutes(live, ctx.stores.router)] };
+  },
+};
