@@ -21,7 +21,7 @@ import { NumberCache } from './cache/number-cache.js';
 import { PlanCache } from './plan/plan-cache.js';
 import { PlanService } from './plan/plan.service.js';
 import { AccountsService } from './accounts/accounts.service.js';
-import { RecordsWriter, CDR, MDR } from './records/index.js';
+import { RecordsWriter, CDR, MDR, SIP_TRACE } from './records/index.js';
 import { Envelope, UrlSigner, createKeyProvider } from './crypto/index.js';
 import { createObjectStore, type ObjectStore } from './objects/index.js';
 import { Authenticator } from './api/authenticator.js';
@@ -31,11 +31,13 @@ import { healthRoutes } from './api/routes/health.routes.js';
 import { customersRoutes } from './api/routes/customers.routes.js';
 import { numbersRoutes } from './api/routes/numbers.routes.js';
 import { planRoutes } from './api/routes/plan.routes.js';
+import { trunksRoutes } from './api/routes/trunks.routes.js';
 import { seedDemo, type DemoSeed } from './demo/seed.js';
 import type { Feature, FeatureContext } from './feature.js';
 import { contentFeature } from './content/content.feature.js';
 import { retentionFeature } from './retention/retention.feature.js';
 import { recordingFeature } from './recording/recording.feature.js';
+import { voiceFeature } from './voice/voice.feature.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -78,7 +80,7 @@ export interface StartOptions {
 
 /** Every feature, in start order. */
 export function defaultFeatures(_config: Config): Feature[] {
-  return [contentFeature, retentionFeature, recordingFeature];
+  return [contentFeature, retentionFeature, recordingFeature, voiceFeature];
 }
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
@@ -109,7 +111,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
 
   const records = new RecordsWriter({
     router: stores.router,
-    kinds: [CDR, MDR],
+    kinds: [CDR, MDR, SIP_TRACE],
     spoolDir: config.records.spoolDir || path.join(dataDir, 'spool'),
     batchMaxRows: config.records.batchMaxRows,
     flushIntervalMs: config.records.flushIntervalMs,
@@ -126,7 +128,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const signer = new UrlSigner(urlSigningKey(config, keyDir, stores.embedded));
   const objects = createObjectStore(config.objects, dataDir);
 
-  const accounts = new AccountsService({ router: stores.router, bus });
+  const accounts = new AccountsService({
+    router: stores.router,
+    bus,
+    envelope,
+    digestRealm: config.voice.digest.realm,
+  });
   const planService = new PlanService(stores.control, bus);
   const authenticator = new Authenticator(stores.router, bus, metrics);
   const modules: ApiModule[] = [
@@ -134,6 +141,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     customersRoutes(accounts),
     numbersRoutes(accounts),
     planRoutes(planService, plan),
+    trunksRoutes(accounts.trunks),
   ];
 
   // Stop steps run in registration order within a phase: features register theirs while starting,

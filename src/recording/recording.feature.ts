@@ -3,8 +3,7 @@
 // recording control from the API across instances, and their health and metrics.
 import Srf from 'drachtio-srf';
 import type { Feature, FeatureHandle } from '../feature.js';
-import { counter } from '../platform/metrics.js';
-import type { AnchoredMedia, MediaAnchor } from './anchor.types.js';
+import { MEDIA_ANCHOR_SERVICE, type MediaAnchor } from './anchor.types.js';
 import { LiveCalls } from './live-calls.js';
 import { MediaPool } from './media-pool.js';
 import { FsMediaAnchor } from './recording-anchor.js';
@@ -12,7 +11,7 @@ import { recordingControlRoutes } from './recording-control.routes.js';
 import { RecordingStore } from './recording-store.js';
 
 export interface RecordingHandle extends FeatureHandle {
-  anchor: MediaAnchor;
+  anchor: MediaAnchor | undefined;
   pool: MediaPool | undefined;
   live: LiveCalls;
 }
@@ -27,21 +26,32 @@ export const recordingFeature: Feature = {
     ctx.lifecycle.onStop('flush', 'recording-control', () => live.stop());
 
     let pool: MediaPool | undefined;
-    let anchor: MediaAnchor;
+    let anchor: MediaAnchor | undefined;
     if (cfg.servers.length > 0) {
-      if (!cfg.drachtio.secret)
-        throw new Error('media.drachtio.secret is required when media.servers are configured');
-      // fsmrf sends its INVITEs to FreeSWITCH through drachtio: this connection only originates
-      // (it routes no verbs, so the SBC never offers it inbound calls).
+      // fsmrf sends its INVITEs to FreeSWITCH through drachtio: the configured drachtio server, or
+      // the embedded edge (provided by voice, which starts after this feature). This connection only
+      // originates: it routes no verbs, so the SBC never offers it inbound calls.
       const srf = new Srf();
       let srfConnected = false;
+      let closed = false;
       srf.on('connect', () => {
         srfConnected = true;
-        log.info({ host: cfg.drachtio.host, port: cfg.drachtio.port }, 'recording connected to drachtio');
+        log.info('recording connected to drachtio');
       });
       srf.on('disconnect', () => (srfConnected = false));
       srf.on('error', (err: Error) => log.warn({ err: err.message }, 'recording drachtio connection error'));
-      srf.connect({ host: cfg.drachtio.host, port: cfg.drachtio.port, secret: cfg.drachtio.secret.reveal() });
+      const connectSrf = (): void => {
+        if (closed) return;
+        const target = cfg.drachtio.secret
+          ? { host: cfg.drachtio.host, port: cfg.drachtio.port, secret: cfg.drachtio.secret.reveal() }
+          : ctx.lookup<{ host: string; port: number; secret: string }>('embeddedEdge');
+        if (!target) {
+          setTimeout(connectSrf, 100).unref();
+          return;
+        }
+        srf.connect(target);
+      };
+      connectSrf();
       ctx.health.register(
         'media:drachtio',
         () => {
@@ -70,29 +80,14 @@ export const recordingFeature: Feature = {
       });
       // After the call flow has drained (its stop steps release every anchored call).
       ctx.lifecycle.onStop('flush', 'media-servers', () => {
+        closed = true;
         thePool.close();
         srf.disconnect();
       });
-    } else {
-      const unrecorded = counter(
-        ctx.metrics,
-        'recording_unrecorded_total',
-        'calls with recording on that went unrecorded, by reason (alert on increase)',
-        ['reason'],
-      );
-      anchor = {
-        async anchor(req): Promise<AnchoredMedia | { unrecorded: string }> {
-          if (!req.settings.enabled) return { unrecorded: 'recording_off' };
-          unrecorded.inc({ reason: 'no_media_server' });
-          req.log.warn(
-            { callId: req.callId },
-            'recording on but no media server configured; call goes on unrecorded',
-          );
-          return { unrecorded: 'no_media_server' };
-        },
-      };
+      // Without media servers nothing is provided: call control then records 'no-media-anchor' as
+      // the reason a call with recording on went unrecorded (and counts it).
+      ctx.provide(MEDIA_ANCHOR_SERVICE, anchor);
     }
-    ctx.provide('mediaAnchor', anchor);
     return { anchor, pool, live, apiModules: [recordingControlRoutes(live, ctx.stores.router)] };
   },
 };

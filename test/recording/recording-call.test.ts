@@ -49,7 +49,7 @@ function b2bua(
 ): AnchoredB2bua {
   return attachRecordingB2bua(
     srf,
-    () => handle.anchor,
+    () => handle.anchor!,
     () => `sip:callee@127.0.0.1:${calleePort}`,
     () => ({ customerId: customer.id, region: 'NOAM', number: customer.e164, settings: RECORD }),
   );
