@@ -149,11 +149,14 @@ export async function runSpeechCaller(
   edgeSipPort: number,
   number: string,
   callMs: number,
+  opts: { localPort?: number; caller?: string } = {},
 ): Promise<SippResult> {
   const sipp = await startSipp({
     scenario: { file: path.join(SIPP_DIR, 'uac_pcap_speech.xml') },
     target: { port: edgeSipPort },
     service: number,
+    keys: { caller: opts.caller ?? '+14155550123' },
+    ...(opts.localPort ? { localPort: opts.localPort } : {}),
     calls: 1,
     callDurationMs: callMs,
     timeoutMs: 60_000,
