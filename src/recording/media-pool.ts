@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import type { MediaConfig, MediaServerConfig } from '../config/index.js';
 import { counter, gauge } from '../platform/metrics.js';
 import { createMrf, type FsMediaServer } from './fsmrf.js';
+import { probeEventSocket } from './esl-probe.js';
 
 export type ServerState = 'connecting' | 'up' | 'down';
 
@@ -57,6 +58,25 @@ export interface MediaPoolDeps {
   now?: () => number;
 }
 
+/** The pool's metrics (created at feature start, exported from the first scrape). */
+export function poolMetrics(metrics: Registry) {
+  return {
+    up: gauge(
+      metrics,
+      'media_server_up',
+      "1 when the media server's event socket is connected and heartbeating",
+      ['server'],
+    ),
+    sessions: gauge(metrics, 'media_server_sessions', 'sessions on the media server (its last HEARTBEAT)', [
+      'server',
+    ]),
+    connects: counter(metrics, 'media_server_connects_total', 'event-socket connection attempts by outcome', [
+      'server',
+      'outcome',
+    ]),
+  };
+}
+
 export type PickResult =
   { slot: MediaServerSlot } | { unavailable: 'no_media_server' | 'all_down' | 'all_full' };
 
@@ -64,29 +84,12 @@ export class MediaPool {
   readonly slots: MediaServerSlot[];
   #closed = false;
   readonly #now: () => number;
-  readonly #m;
+  readonly #m: ReturnType<typeof poolMetrics>;
 
   constructor(private readonly deps: MediaPoolDeps) {
     this.slots = deps.config.servers.map((s) => new MediaServerSlot(s));
     this.#now = deps.now ?? Date.now;
-    const { metrics } = deps;
-    this.#m = {
-      up: gauge(
-        metrics,
-        'media_server_up',
-        "1 when the media server's event socket is connected and heartbeating",
-        ['server'],
-      ),
-      sessions: gauge(metrics, 'media_server_sessions', 'sessions on the media server (its last HEARTBEAT)', [
-        'server',
-      ]),
-      connects: counter(
-        metrics,
-        'media_server_connects_total',
-        'event-socket connection attempts by outcome',
-        ['server', 'outcome'],
-      ),
-    };
+    this.#m = poolMetrics(deps.metrics);
     for (const s of this.slots) this.#m.up.set({ server: s.name }, 0);
   }
 
@@ -100,6 +103,12 @@ export class MediaPool {
     const { config, log } = this.deps;
     const c = slot.config;
     slot.state = 'connecting';
+    try {
+      await probeEventSocket(c.eslHost, c.eslPort, c.eslSecret.reveal(), config.connectTimeoutMs);
+    } catch (err) {
+      return this.#failed(slot, err as Error);
+    }
+    if (this.#closed) return;
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     const attempt = createMrf(this.deps.srf).connect({
@@ -152,13 +161,20 @@ export class MediaPool {
           (late) => late.disconnect(),
           () => undefined,
         );
-      slot.state = 'down';
-      slot.lastError = (err as Error).message;
-      this.#m.up.set({ server: slot.name }, 0);
-      this.#m.connects.inc({ server: slot.name, outcome: 'failed' });
-      log.warn({ server: slot.name, err: slot.lastError }, 'media server connection failed; retrying');
-      if (!this.#closed) slot.retry = setTimeout(() => void this.#connect(slot), config.reconnectMs);
+      this.#failed(slot, err as Error);
     }
+  }
+
+  #failed(slot: MediaServerSlot, err: Error): void {
+    slot.state = 'down';
+    slot.lastError = err.message;
+    this.#m.up.set({ server: slot.name }, 0);
+    this.#m.connects.inc({ server: slot.name, outcome: 'failed' });
+    this.deps.log.warn(
+      { server: slot.name, err: slot.lastError },
+      'media server connection failed; retrying',
+    );
+    if (!this.#closed) slot.retry = setTimeout(() => void this.#connect(slot), this.deps.config.reconnectMs);
   }
 
   #lost(slot: MediaServerSlot, ms: FsMediaServer, why: string): void {

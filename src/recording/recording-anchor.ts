@@ -45,7 +45,8 @@ export interface AnchorDeps {
   live: LiveCalls;
 }
 
-function metricsOf(metrics: Registry) {
+/** Every recording metric except the pool's (created at feature start, exported from the first scrape). */
+export function metricsOf(metrics: Registry) {
   return {
     unrecorded: counter(
       metrics,

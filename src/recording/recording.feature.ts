@@ -5,8 +5,8 @@ import Srf from 'drachtio-srf';
 import type { Feature, FeatureHandle } from '../feature.js';
 import { MEDIA_ANCHOR_SERVICE, type MediaAnchor } from './anchor.types.js';
 import { LiveCalls } from './live-calls.js';
-import { MediaPool } from './media-pool.js';
-import { FsMediaAnchor } from './recording-anchor.js';
+import { MediaPool, poolMetrics } from './media-pool.js';
+import { FsMediaAnchor, metricsOf } from './recording-anchor.js';
 import { recordingControlRoutes } from './recording-control.routes.js';
 import { RecordingStore } from './recording-store.js';
 
@@ -21,6 +21,9 @@ export const recordingFeature: Feature = {
   async start(ctx): Promise<RecordingHandle> {
     const cfg = ctx.config.media;
     const log = ctx.log.child({ component: 'recording' });
+    // Every recording metric exists from the first scrape, media servers configured or not.
+    poolMetrics(ctx.metrics);
+    metricsOf(ctx.metrics);
     const live = new LiveCalls({ state: ctx.state, instanceId: ctx.config.instance.id, log });
     await live.start();
     ctx.lifecycle.onStop('flush', 'recording-control', () => live.stop());
