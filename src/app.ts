@@ -36,6 +36,7 @@ import { seedDemo, type DemoSeed } from './demo/seed.js';
 import type { Feature, FeatureContext } from './feature.js';
 import { contentFeature } from './content/content.feature.js';
 import { retentionFeature } from './retention/retention.feature.js';
+import { recordingFeature } from './recording/recording.feature.js';
 import { voiceFeature } from './voice/voice.feature.js';
 import { messagingFeature } from './messaging/messaging.feature.js';
 
@@ -80,7 +81,7 @@ export interface StartOptions {
 
 /** Every feature, in start order. */
 export function defaultFeatures(_config: Config): Feature[] {
-  return [contentFeature, retentionFeature, messagingFeature, voiceFeature];
+  return [contentFeature, retentionFeature, messagingFeature, recordingFeature, voiceFeature];
 }
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {

@@ -2,6 +2,7 @@
 // Sections owned by a feature live next to it in ./sections/ and are composed here.
 import { Type, type Static } from '@sinclair/typebox';
 import { Section, Host, Port, Millis, RegionSchema, SecretRef, REGIONS } from './types.js';
+import { MediaSection } from './sections/media.js';
 import { SbcsSection } from './sections/sbc.js';
 import { CallsSection } from './sections/calls.js';
 import { VoiceSection } from './sections/voice.js';
@@ -352,6 +353,7 @@ export const ConfigSchema = Type.Object(
     retention: RetentionSection,
     content: ContentSection,
     messaging: MessagingSection,
+    media: MediaSection,
     shutdown: ShutdownSection,
     voice: VoiceSection,
   },
