@@ -7,7 +7,7 @@ NPM := npm --loglevel=error --no-fund --no-audit
 # Debian packages the tests drive as real peers or use as validators.
 DEB_PACKAGES := sip-tester:sipp prometheus:promtool docker-compose:docker-compose
 
-.PHONY: help install system-deps build run migrate test test-only lint bench docs clean
+.PHONY: help install system-deps build run migrate test test-only lint bench docs dashboards clean
 
 help:
 	@echo "make run    install, build, migrate and start the daemon on the embedded defaults"
@@ -59,6 +59,11 @@ lint: install
 # Regenerates docs/configuration.md from the config schema (a test fails when it is stale).
 docs: install
 	node --import=tsx scripts/config-doc.ts
+
+# Regenerates the Grafana dashboards (deploy/grafana/dashboards/*.json) from scripts/dashboards.ts
+# (a test fails when they are stale).
+dashboards: install
+	node --import=tsx scripts/dashboards.ts
 
 bench: install system-deps build
 	@bash scripts/bench.sh $(BENCH)
