@@ -36,6 +36,7 @@ import { seedDemo, type DemoSeed } from './demo/seed.js';
 import type { Feature, FeatureContext } from './feature.js';
 import { contentFeature } from './content/content.feature.js';
 import { retentionFeature } from './retention/retention.feature.js';
+import { drainFeature } from './ops/drain.feature.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -78,7 +79,7 @@ export interface StartOptions {
 
 /** Every feature, in start order. */
 export function defaultFeatures(_config: Config): Feature[] {
-  return [contentFeature, retentionFeature];
+  return [drainFeature, contentFeature, retentionFeature];
 }
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
