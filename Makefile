@@ -4,8 +4,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 STAMP := .make
 NPM := npm --loglevel=error --no-fund --no-audit
-# Debian packages the tests drive as real peers or use as validators.
-DEB_PACKAGES := sip-tester:sipp prometheus:promtool docker-compose:docker-compose
+# Debian packages the tests drive as real peers or use as validators. prometheus ships promtool and
+# the server the scrape test starts; kubernetes-client ships kubectl (1.20, kustomize v2: the overlays
+# use `bases` so that v2 and v5 render them alike; a newer kubectl on PATH is used as it is).
+DEB_PACKAGES := sip-tester:sipp prometheus:promtool prometheus:prometheus docker-compose:docker-compose kubernetes-client:kubectl
 
 .PHONY: help install system-deps build run migrate test test-only lint bench docs dashboards clean
 
