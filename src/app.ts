@@ -14,6 +14,7 @@ import { createLogger } from './platform/logger.js';
 import { createRegistry, gauge } from './platform/metrics.js';
 import { Health } from './platform/health.js';
 import { Lifecycle } from './platform/lifecycle.js';
+import { timed, sharedStateTimer, SHARED_STATE_METHODS } from './platform/timed.js';
 import { openStores, type Stores } from './store/stores.js';
 import { openSharedState, type SharedState } from './state/index.js';
 import { InvalidationBus } from './cache/invalidation.js';
@@ -21,7 +22,7 @@ import { NumberCache } from './cache/number-cache.js';
 import { PlanCache } from './plan/plan-cache.js';
 import { PlanService } from './plan/plan.service.js';
 import { AccountsService } from './accounts/accounts.service.js';
-import { RecordsWriter, CDR, MDR } from './records/index.js';
+import { RecordsWriter, CDR, MDR, SIP_TRACE } from './records/index.js';
 import { Envelope, UrlSigner, createKeyProvider } from './crypto/index.js';
 import { createObjectStore, type ObjectStore } from './objects/index.js';
 import { Authenticator } from './api/authenticator.js';
@@ -31,11 +32,15 @@ import { healthRoutes } from './api/routes/health.routes.js';
 import { customersRoutes } from './api/routes/customers.routes.js';
 import { numbersRoutes } from './api/routes/numbers.routes.js';
 import { planRoutes } from './api/routes/plan.routes.js';
+import { trunksRoutes } from './api/routes/trunks.routes.js';
 import { seedDemo, type DemoSeed } from './demo/seed.js';
 import type { Feature, FeatureContext } from './feature.js';
 import { contentFeature } from './content/content.feature.js';
 import { retentionFeature } from './retention/retention.feature.js';
+import { recordingFeature } from './recording/recording.feature.js';
+import { voiceFeature } from './voice/voice.feature.js';
 import { messagingFeature } from './messaging/messaging.feature.js';
+import { drainFeature } from './ops/drain.feature.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -78,7 +83,7 @@ export interface StartOptions {
 
 /** Every feature, in start order. */
 export function defaultFeatures(_config: Config): Feature[] {
-  return [contentFeature, retentionFeature, messagingFeature];
+  return [drainFeature, contentFeature, retentionFeature, messagingFeature, recordingFeature, voiceFeature];
 }
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
@@ -93,12 +98,13 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     1,
   );
 
-  const stores = await openStores({ config, log, ...(opts.inMemory ? { inMemory: true } : {}) });
+  const stores = await openStores({ config, log, metrics, ...(opts.inMemory ? { inMemory: true } : {}) });
   health.register('db:control', () => stores.control.ping());
   for (const { db, regions } of stores.router.distinctDatabases())
     health.register(`db:${regions.join('+')}`, () => db.ping());
 
-  const state = await openSharedState(config, log);
+  const rawState = await openSharedState(config, log);
+  const state = timed(rawState, SHARED_STATE_METHODS, sharedStateTimer(metrics, rawState.backend));
   health.register(`shared-state:${state.backend}`, () => state.ping());
 
   const bus = new InvalidationBus(state, log.child({ component: 'cache' }));
@@ -109,7 +115,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
 
   const records = new RecordsWriter({
     router: stores.router,
-    kinds: [CDR, MDR],
+    kinds: [CDR, MDR, SIP_TRACE],
     spoolDir: config.records.spoolDir || path.join(dataDir, 'spool'),
     batchMaxRows: config.records.batchMaxRows,
     flushIntervalMs: config.records.flushIntervalMs,
@@ -126,7 +132,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const signer = new UrlSigner(urlSigningKey(config, keyDir, stores.embedded));
   const objects = createObjectStore(config.objects, dataDir);
 
-  const accounts = new AccountsService({ router: stores.router, bus });
+  const accounts = new AccountsService({
+    router: stores.router,
+    bus,
+    envelope,
+    digestRealm: config.voice.digest.realm,
+  });
   const planService = new PlanService(stores.control, bus);
   const authenticator = new Authenticator(stores.router, bus, metrics);
   const modules: ApiModule[] = [
@@ -134,6 +145,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     customersRoutes(accounts),
     numbersRoutes(accounts),
     planRoutes(planService, plan),
+    trunksRoutes(accounts.trunks),
   ];
 
   // Stop steps run in registration order within a phase: features register theirs while starting,

@@ -15,16 +15,34 @@ import * as keys from './api-keys.repo.js';
 import * as numbers from './numbers.repo.js';
 import { hashSecret, newApiKey } from './api-key.js';
 import type { NumberEntry } from './number-settings.js';
+import type { Envelope } from '../crypto/index.js';
+import { TrunksService } from './trunks.service.js';
 
 export interface AccountsDeps {
   router: RegionRouter;
   bus: InvalidationBus;
+  /** Seals SIP trunk digest credentials; without it trunks cannot be managed. */
+  envelope?: Envelope;
+  /** Digest realm of customer trunks (voice.digest.realm). */
+  digestRealm?: string;
 }
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
 export class AccountsService {
+  #trunks: TrunksService | undefined;
+
   constructor(private readonly deps: AccountsDeps) {}
+
+  /** Customer SIP trunks and verified caller IDs. */
+  get trunks(): TrunksService {
+    if (!this.#trunks) {
+      const { envelope, digestRealm, router, bus } = this.deps;
+      if (!envelope || !digestRealm) throw new Error('AccountsService: trunks need envelope and digestRealm');
+      this.#trunks = new TrunksService({ router, bus, envelope, realm: digestRealm });
+    }
+    return this.#trunks;
+  }
 
   // --- customers -------------------------------------------------------------------------------
 

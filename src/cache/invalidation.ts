@@ -8,7 +8,9 @@ export type Invalidation =
   | { type: 'number'; e164: string }
   | { type: 'plan' }
   | { type: 'api-key'; id: string }
-  | { type: 'customer'; id: string };
+  | { type: 'customer'; id: string }
+  | { type: 'trunk'; id: string }
+  | { type: 'caller-id'; customerId: string };
 
 const CHANNEL = 'cache-invalidation';
 

@@ -52,6 +52,8 @@ const TABLES: TableSpec[] = [
   { name: 'sip-traces', table: 'sip_traces', order: ['created_at', 'call_id'] },
   { name: 'recordings', table: 'recordings', order: ['started_at', 'id'] },
   { name: 'messages', table: 'message_content', order: ['created_at', 'message_id'], omit: ['body_enc'] },
+  { name: 'sip-trunks', table: 'sip_trunks', order: ['created_at', 'id'], omit: ['digest_ha1_enc'] },
+  { name: 'caller-ids', table: 'verified_caller_ids', order: ['verified_at', 'e164'] },
   {
     name: 'outbound-queue',
     table: 'sms_outbound',

@@ -1,6 +1,7 @@
 // Per-carrier policy, stored in carriers.settings and validated by the API. Voice keys drive the
 // INVOKE pipeline and failover; sms keys drive the aggregator binds.
 import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 
 export const CarrierCategorySchema = Type.Union(
   [Type.Literal('tier1_voice'), Type.Literal('regional_voice'), Type.Literal('sms_aggregator')],
@@ -28,6 +29,16 @@ export const VoiceCarrierSettingsSchema = Type.Object(
       default: 'forbid',
     }),
     ptime: Type.Optional(Type.Integer({ minimum: 10, maximum: 60 })),
+    dropMedia: Type.Array(Type.String({ pattern: '^[a-z]+$' }), {
+      default: ['video'],
+      description: 'media types (m= lines) this carrier must not see, e.g. video',
+    }),
+    nationalCountry: Type.Optional(
+      Type.String({
+        pattern: '^[A-Z]{2}$',
+        description: 'country of national-format numbers (default: the first of the carrier countries)',
+      }),
+    ),
     passHeaders: Type.Array(Type.String({ pattern: '^[A-Za-z0-9-]+$' }), {
       default: [],
       description: 'headers passed through from the other leg (everything else is dropped)',
@@ -98,3 +109,11 @@ export const CarrierSettingsSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 export type CarrierSettings = Static<typeof CarrierSettingsSchema>;
+
+/** A carrier's voice settings with every default applied (rows written before a key existed lack it). */
+export function voiceSettingsOf(settings: CarrierSettings | undefined): VoiceCarrierSettings {
+  return Value.Default(
+    VoiceCarrierSettingsSchema,
+    structuredClone(settings?.voice ?? {}),
+  ) as VoiceCarrierSettings;
+}

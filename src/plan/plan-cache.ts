@@ -6,7 +6,8 @@ import type { Registry } from 'prom-client';
 import type { Db } from '../store/db.js';
 import { gauge, counter } from '../platform/metrics.js';
 import type { InvalidationBus } from '../cache/invalidation.js';
-import { readPlan, type Carrier, type Gateway, type Route, type SmppBind } from './plan.repo.js';
+import { readPlan, type PlanRows, type VoiceCountry } from './plan.repo.js';
+import type { Carrier, Gateway, Route, SmppBind } from './plan.repo.js';
 
 export interface PlanSnapshot {
   readonly version: number;
@@ -15,6 +16,8 @@ export interface PlanSnapshot {
   readonly gateways: readonly Gateway[];
   readonly routes: readonly Route[];
   readonly binds: readonly SmppBind[];
+  /** Per-country voice rules (licensed carrier required, pinning), by ISO country. */
+  readonly countries: ReadonlyMap<string, VoiceCountry>;
 }
 
 export type PlanListener = (plan: PlanSnapshot) => void;
@@ -27,6 +30,7 @@ export class PlanCache {
     gateways: [],
     routes: [],
     binds: [],
+    countries: new Map(),
   };
   readonly #listeners = new Set<PlanListener>();
   readonly #m;
@@ -70,7 +74,7 @@ export class PlanCache {
   }
 
   /** Installs a plan (also used by benchmarks that load a synthetic plan without a database). */
-  install(rows: { carriers: Carrier[]; gateways: Gateway[]; routes: Route[]; binds: SmppBind[] }): void {
+  install(rows: PlanRows): void {
     this.#snapshot = Object.freeze({
       version: this.#snapshot.version + 1,
       loadedAt: new Date(),
@@ -78,6 +82,7 @@ export class PlanCache {
       gateways: rows.gateways,
       routes: rows.routes,
       binds: rows.binds,
+      countries: new Map((rows.countries ?? []).map((c) => [c.country, c])),
     });
     this.#m.reloads.inc();
     this.#m.routes.set({ kind: 'voice' }, rows.routes.filter((r) => r.kind === 'voice').length);

@@ -10,6 +10,10 @@ export interface Carrier {
   countries: string[];
   regions: Region[];
   status: 'active' | 'disabled';
+  /** 1 primary, 2 secondary. */
+  tier: 1 | 2;
+  /** An in-country licensee in each of `countries`. */
+  licensed: boolean;
   settings: CarrierSettings;
   createdAt: Date;
   updatedAt: Date;
@@ -23,7 +27,17 @@ export interface Gateway {
   port: number;
   transport: 'udp' | 'tcp' | 'tls';
   priority: number;
+  /** Inbound recognition also matches the source port / transport. */
+  matchPort: boolean;
+  matchTransport: boolean;
   settings: Record<string, unknown>;
+}
+
+/** Per-country voice rules. */
+export interface VoiceCountry {
+  country: string;
+  requiresLicensed: boolean;
+  pin: 'none' | 'country' | 'region';
 }
 
 export interface Route {
@@ -58,6 +72,8 @@ const carrierFromRow = (r: any): Carrier => ({
   countries: r.countries,
   regions: r.regions,
   status: r.status,
+  tier: r.tier ?? 1,
+  licensed: r.licensed ?? false,
   settings: r.settings,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -70,7 +86,14 @@ const gatewayFromRow = (r: any): Gateway => ({
   port: r.port,
   transport: r.transport,
   priority: r.priority,
+  matchPort: r.match_port ?? false,
+  matchTransport: r.match_transport ?? false,
   settings: r.settings,
+});
+const countryFromRow = (r: any): VoiceCountry => ({
+  country: r.country,
+  requiresLicensed: r.requires_licensed,
+  pin: r.pin,
 });
 const routeFromRow = (r: any): Route => ({
   id: r.id,
@@ -98,12 +121,23 @@ const bindFromRow = (r: any): SmppBind => ({
 
 export async function insertCarrier(
   q: Queryable,
-  c: Pick<Carrier, 'id' | 'name' | 'category' | 'countries' | 'regions' | 'status' | 'settings'>,
+  c: Pick<Carrier, 'id' | 'name' | 'category' | 'countries' | 'regions' | 'status' | 'settings'> &
+    Partial<Pick<Carrier, 'tier' | 'licensed'>>,
 ): Promise<Carrier> {
   const { rows } = await q.query(
-    `INSERT INTO carriers (id, name, category, countries, regions, status, settings)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-    [c.id, c.name, c.category, c.countries, c.regions, c.status, JSON.stringify(c.settings)],
+    `INSERT INTO carriers (id, name, category, countries, regions, status, settings, tier, licensed)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+    [
+      c.id,
+      c.name,
+      c.category,
+      c.countries,
+      c.regions,
+      c.status,
+      JSON.stringify(c.settings),
+      c.tier ?? 1,
+      c.licensed ?? false,
+    ],
   );
   return carrierFromRow(rows[0]);
 }
@@ -111,11 +145,12 @@ export async function insertCarrier(
 export async function updateCarrier(
   q: Queryable,
   id: string,
-  p: Partial<Pick<Carrier, 'name' | 'countries' | 'regions' | 'status' | 'settings'>>,
+  p: Partial<Pick<Carrier, 'name' | 'countries' | 'regions' | 'status' | 'settings' | 'tier' | 'licensed'>>,
 ): Promise<Carrier | undefined> {
   const { rows } = await q.query(
     `UPDATE carriers SET name = COALESCE($2, name), countries = COALESCE($3, countries), regions = COALESCE($4, regions),
-       status = COALESCE($5, status), settings = COALESCE($6::jsonb, settings), updated_at = now()
+       status = COALESCE($5, status), settings = COALESCE($6::jsonb, settings),
+       tier = COALESCE($7, tier), licensed = COALESCE($8, licensed), updated_at = now()
      WHERE id = $1 RETURNING *`,
     [
       id,
@@ -124,6 +159,8 @@ export async function updateCarrier(
       p.regions ?? null,
       p.status ?? null,
       p.settings ? JSON.stringify(p.settings) : null,
+      p.tier ?? null,
+      p.licensed ?? null,
     ],
   );
   return rows[0] ? carrierFromRow(rows[0]) : undefined;
@@ -140,11 +177,12 @@ export async function findCarrier(q: Queryable, id: string): Promise<Carrier | u
 
 export async function insertGateway(
   q: Queryable,
-  g: Omit<Gateway, 'settings'> & { settings?: Record<string, unknown> },
+  g: Omit<Gateway, 'settings' | 'matchPort' | 'matchTransport'> &
+    Partial<Pick<Gateway, 'settings' | 'matchPort' | 'matchTransport'>>,
 ): Promise<Gateway> {
   const { rows } = await q.query(
-    `INSERT INTO carrier_gateways (id, carrier_id, direction, host, port, transport, priority, settings)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+    `INSERT INTO carrier_gateways (id, carrier_id, direction, host, port, transport, priority, settings, match_port, match_transport)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
     [
       g.id,
       g.carrierId,
@@ -154,6 +192,8 @@ export async function insertGateway(
       g.transport,
       g.priority,
       JSON.stringify(g.settings ?? {}),
+      g.matchPort ?? false,
+      g.matchTransport ?? false,
     ],
   );
   return gatewayFromRow(rows[0]);
@@ -183,11 +223,25 @@ export async function findRoute(q: Queryable, id: string): Promise<Route | undef
   return rows[0] ? routeFromRow(rows[0]) : undefined;
 }
 
+export async function upsertVoiceCountry(q: Queryable, c: VoiceCountry): Promise<VoiceCountry> {
+  const { rows } = await q.query(
+    `INSERT INTO voice_countries (country, requires_licensed, pin) VALUES ($1, $2, $3)
+     ON CONFLICT (country) DO UPDATE SET requires_licensed = $2, pin = $3, updated_at = now() RETURNING *`,
+    [c.country, c.requiresLicensed, c.pin],
+  );
+  return countryFromRow(rows[0]);
+}
+
+export async function deleteVoiceCountry(q: Queryable, country: string): Promise<boolean> {
+  return (await q.query('DELETE FROM voice_countries WHERE country = $1', [country])).rowCount > 0;
+}
+
 export interface PlanRows {
   carriers: Carrier[];
   gateways: Gateway[];
   routes: Route[];
   binds: SmppBind[];
+  countries?: VoiceCountry[];
 }
 
 /** The whole plan in one consistent read. */
@@ -201,7 +255,9 @@ export async function readPlan(db: {
     const gateways = await q.query('SELECT * FROM carrier_gateways ORDER BY carrier_id, priority, id');
     const routes = await q.query('SELECT * FROM routes ORDER BY kind, prefix, priority, cost, id');
     const binds = await q.query('SELECT * FROM smpp_binds ORDER BY name');
+    const countries = await q.query('SELECT * FROM voice_countries ORDER BY country');
     return {
+      countries: countries.rows.map(countryFromRow),
       carriers: carriers.rows.map(carrierFromRow),
       gateways: gateways.rows.map(gatewayFromRow),
       routes: routes.rows.map(routeFromRow),

@@ -64,7 +64,11 @@ export class PlanService {
     if (!done) throw Errors.notFound('carrier');
   }
 
-  createGateway(by: Principal, g: Omit<repo.Gateway, 'id'>) {
+  createGateway(
+    by: Principal,
+    g: Omit<repo.Gateway, 'id' | 'matchPort' | 'matchTransport'> &
+      Partial<Pick<repo.Gateway, 'matchPort' | 'matchTransport'>>,
+  ) {
     const id = randomUUID();
     return this.#change(by, 'gateway.create', 'gateway', id, (q) => repo.insertGateway(q, { ...g, id }));
   }
@@ -79,6 +83,19 @@ export class PlanService {
   createRoute(by: Principal, r: Omit<repo.Route, 'id'>) {
     const id = randomUUID();
     return this.#change(by, 'route.create', 'route', id, (q) => repo.insertRoute(q, { ...r, id }));
+  }
+
+  setVoiceCountry(by: Principal, c: repo.VoiceCountry) {
+    return this.#change(by, 'voice-country.set', 'voice-country', c.country, (q) =>
+      repo.upsertVoiceCountry(q, c),
+    );
+  }
+
+  async deleteVoiceCountry(by: Principal, country: string) {
+    const done = await this.#change(by, 'voice-country.delete', 'voice-country', country, (q) =>
+      repo.deleteVoiceCountry(q, country),
+    );
+    if (!done) throw Errors.notFound('voice country');
   }
 
   async deleteRoute(by: Principal, id: string) {

@@ -20,6 +20,10 @@ const CarrierIn = Type.Object(
     countries: Type.Array(Country, { default: [], maxItems: 300 }),
     regions: Type.Array(RegionSchema, { default: [] }),
     status: Type.Optional(CarrierStatus),
+    tier: Type.Optional(
+      Type.Union([Type.Literal(1), Type.Literal(2)], { description: '1 primary, 2 secondary' }),
+    ),
+    licensed: Type.Optional(Type.Boolean({ description: 'an in-country licensee in each of its countries' })),
     settings: Type.Optional(CarrierSettingsSchema),
   },
   { additionalProperties: false },
@@ -41,6 +45,25 @@ const GatewayIn = Type.Object(
       default: 'udp',
     }),
     priority: Type.Integer({ minimum: 0, maximum: 10_000, default: 100 }),
+    matchPort: Type.Boolean({ default: false, description: 'inbound recognition also matches the port' }),
+    matchTransport: Type.Boolean({
+      default: false,
+      description: 'inbound recognition also matches the transport',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const VoiceCountryIn = Type.Object(
+  {
+    requiresLicensed: Type.Boolean({
+      default: false,
+      description: 'calls to this country go to an in-country licensed carrier first',
+    }),
+    pin: Type.Union([Type.Literal('none'), Type.Literal('country'), Type.Literal('region')], {
+      default: 'none',
+      description: "calls of this country's numbers are handled by SBCs in the country / region",
+    }),
   },
   { additionalProperties: false },
 );
@@ -154,6 +177,38 @@ export function planRoutes(plan: PlanService, cache: PlanCache): ApiModule {
         },
         async (req, reply) => {
           await plan.deleteGateway(principalOf(req), req.params.id, req.params.gatewayId);
+          return reply.status(204).send();
+        },
+      );
+      app.put(
+        '/v1/voice-countries/:country',
+        {
+          config,
+          schema: {
+            tags,
+            params: Type.Object({ country: Country }),
+            body: VoiceCountryIn,
+            response: { 200: AnyObject, ...errorResponses },
+          },
+        },
+        async (req) => plan.setVoiceCountry(principalOf(req), { country: req.params.country, ...req.body }),
+      );
+      app.get('/v1/voice-countries', { config, schema: { tags } }, async () => ({
+        items: [...cache.snapshot.countries.values()],
+        planVersion: cache.snapshot.version,
+      }));
+      app.delete(
+        '/v1/voice-countries/:country',
+        {
+          config,
+          schema: {
+            tags,
+            params: Type.Object({ country: Country }),
+            response: { ...NoContent, ...errorResponses },
+          },
+        },
+        async (req, reply) => {
+          await plan.deleteVoiceCountry(principalOf(req), req.params.country);
           return reply.status(204).send();
         },
       );
