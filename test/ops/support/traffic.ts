@@ -13,6 +13,10 @@ import { CDR, MDR } from '../../../src/records/index.js';
 import { clusterConfig } from '../../support/cluster.js';
 import { startTestApp } from '../../support/app.js';
 import { addCustomer, makeCdr, makeMdr } from '../../support/records.js';
+import { startSmsc } from '../../support/smsc.js';
+import { setupMessaging, startReceiver } from '../../support/messaging.js';
+import { waitFor } from '../../support/wait.js';
+import { encodeGsm } from '../../../src/messaging/gsm.js';
 
 export interface TrafficContext {
   t: Test;
@@ -121,8 +125,54 @@ export const edgeTraffic: TrafficStep = {
   },
 };
 
+/**
+ * Messaging: an aggregator (the test SMSC) bound over SMPP; one outbound SMS with its receipt and
+ * status callback, one inbound SMS delivered to a webhook.
+ */
+export const messagingTraffic: TrafficStep = {
+  name: 'messaging',
+  async run(ctx) {
+    for (const ring of ['NOAM', 'control']) await ctx.app.envelope.provider.rotate(ring);
+    const smsc = await startSmsc({ receipt: () => 'DELIVRD' });
+    ctx.t.teardown(() => smsc.close());
+    const hook = await startReceiver(ctx.t);
+    const s = await setupMessaging(ctx.t, ctx.app, {
+      smscs: [smsc],
+      number: '+12025550199',
+      op: ctx.operatorKey,
+      messaging: { webhookUrl: hook.url },
+    });
+    ctx.t.equal(
+      await http(ctx, 'POST', '/v1/messages', s.key, {
+        from: s.number,
+        to: '+447911123456',
+        text: 'ops traffic',
+        statusCallbackUrl: hook.url,
+      }),
+      202,
+    );
+    ctx.t.equal(
+      await smsc.deliver({
+        source_addr: '447911123456',
+        destination_addr: '12025550199',
+        short_message: encodeGsm('hi'),
+      }),
+      0,
+    );
+    await waitFor(
+      () =>
+        hook.accepted.some((r) => r.json.status === 'delivered') &&
+        hook.accepted.some((r) => r.json.event === 'message.received'),
+      {
+        message: 'messaging traffic delivered',
+        timeoutMs: 30_000,
+      },
+    );
+  },
+};
+
 /** The traffic every test of test/ops/ drives, in order. Voice and messaging add theirs here. */
-export const TRAFFIC: TrafficStep[] = [apiTraffic, recordsTraffic, edgeTraffic];
+export const TRAFFIC: TrafficStep[] = [apiTraffic, recordsTraffic, edgeTraffic, messagingTraffic];
 
 /** A daemon on real PostgreSQL and Redis that has carried every step of `steps`. */
 export async function loadedDaemon(t: Test, steps: TrafficStep[] = TRAFFIC): Promise<TrafficContext> {
