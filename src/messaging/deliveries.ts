@@ -81,6 +81,31 @@ export class Deliveries {
     return customerSigningKey(this.d.signingKey, customerId);
   }
 
+  /** Seals a delivery's payload and builds its row, claimed by this instance; the caller inserts it. */
+  async prepare(region: Region, r: DeliveryRequest): Promise<Claimed> {
+    const id = randomUUID();
+    const payloadEnc = await this.d.envelope.seal(
+      region,
+      Buffer.from(JSON.stringify(r.payload)),
+      outboxContext(id),
+    );
+    return {
+      region,
+      payload: r.payload,
+      row: {
+        id,
+        message_id: r.messageId,
+        customer_id: r.customerId,
+        channel: r.channel,
+        event: r.event,
+        target: r.target,
+        payload_enc: payloadEnc,
+        attempts: 1,
+        created_at: new Date(),
+      },
+    };
+  }
+
   /** Writes a delivery in the caller's transaction; with `claim`, this instance attempts it after commit. */
   async enqueue(
     q: Queryable,
