@@ -9,6 +9,8 @@
 //             HTTP receiver; delivered/s and deliver_sm→webhook-request p50/p99.
 //             Baseline, same run: a raw session that POSTs each deliver_sm to the receiver directly.
 //
+// BENCH_TRACE=1 also prints where inbound time goes (InboundService.record, webhook POST).
+//
 // Targets (issue 6): >= 2,000 submit_sm/s through one bind with window 50; 1,000 inbound messages/s
 // delivered to webhooks with p99 < 200 ms from deliver_sm to the webhook request.
 import http from 'node:http';
@@ -27,6 +29,7 @@ import { Bind, type BindOptions } from '../src/messaging/smpp/bind.js';
 import { encodeMessage } from '../src/messaging/encoding.js';
 import { encodeGsm } from '../src/messaging/gsm.js';
 import { WebhookClient } from '../src/messaging/http-post.js';
+import { InboundService } from '../src/messaging/inbound.js';
 import { startSmsc, type TestSmsc } from '../test/support/smsc.js';
 import { setupMessaging } from '../test/support/messaging.js';
 import { writeSection, table, percentile } from './support/results.js';
@@ -236,6 +239,41 @@ async function inboundOurs(): Promise<InboundFigures> {
   const sentAt = new Map<string, number>();
   const got = new Map<string, number>();
   const rx = await receiver((text, at) => got.set(text, at));
+  const trace: Record<string, number[]> = { record: [], post: [] };
+  if (process.env.BENCH_TRACE) {
+    const rec = InboundService.prototype.record;
+    InboundService.prototype.record = async function (this: InboundService, ...a: Parameters<typeof rec>) {
+      const s = performance.now();
+      try {
+        return await rec.apply(this, a);
+      } finally {
+        trace.record!.push(performance.now() - s);
+      }
+    };
+    const post = WebhookClient.prototype.post;
+    WebhookClient.prototype.post = async function (this: WebhookClient, ...a: Parameters<typeof post>) {
+      const s = performance.now();
+      try {
+        return await post.apply(this, a);
+      } finally {
+        trace.post!.push(performance.now() - s);
+      }
+    };
+    process.on('exit', () => {
+      for (const [k, v] of Object.entries(trace)) {
+        v.sort((x, y) => x - y);
+        console.log(
+          k,
+          'n',
+          v.length,
+          'p50',
+          percentile(v, 50)?.toFixed(1),
+          'p99',
+          percentile(v, 99)?.toFixed(1),
+        );
+      }
+    });
+  }
   try {
     await setupMessaging(undefined as never, app, {
       smscs: [smsc],
