@@ -63,6 +63,10 @@ export class Deliveries {
   readonly #running = new Set<Promise<void>>();
   readonly #mail: Transporter;
   readonly #http: WebhookClient;
+  readonly #delivered = new Map<
+    Db,
+    { ids: string[]; done: Promise<void>; timer: NodeJS.Timeout | undefined }
+  >();
 
   constructor(private readonly d: DeliveryDeps) {
     this.#http = new WebhookClient(d.config.delivery.concurrency);
@@ -234,11 +238,7 @@ export class Deliveries {
       error = (err as Error).message.slice(0, 300);
     }
     if (error === undefined) {
-      await db.query(
-        `UPDATE message_outbox SET state = 'delivered', payload_enc = NULL, delivered_at = now(),
-           locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = $1`,
-        [row.id],
-      );
+      await this.#markDelivered(db, row.id);
       d.m.deliveryAttempts.inc({ channel: row.channel, outcome: 'delivered' });
       d.m.deliveryLatency.observe({ channel: row.channel }, (Date.now() - row.created_at.getTime()) / 1000);
       d.log.info(
@@ -274,6 +274,36 @@ export class Deliveries {
       { messageId: row.message_id, channel: row.channel, attempt: row.attempts, error, retryMs: delay },
       'delivery failed: will retry',
     );
+  }
+
+  /**
+   * Successful deliveries are marked in batches (one UPDATE per ~20 ms per database instead of one
+   * per message: half the statements of the hot path). A crash before the flush only means the
+   * delivery is attempted again after its lease: at least once, with the same message id.
+   */
+  #markDelivered(db: Db, id: string): Promise<void> {
+    let batch = this.#delivered.get(db);
+    if (!batch) {
+      let resolve!: () => void;
+      let reject!: (err: Error) => void;
+      const done = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      const created = { ids: [] as string[], done, timer: undefined as NodeJS.Timeout | undefined };
+      created.timer = setTimeout(() => {
+        this.#delivered.delete(db);
+        db.query(
+          `UPDATE message_outbox SET state = 'delivered', payload_enc = NULL, delivered_at = now(),
+             locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = ANY($1::uuid[])`,
+          [created.ids],
+        ).then(() => resolve(), reject);
+      }, 20);
+      batch = created;
+      this.#delivered.set(db, batch);
+    }
+    batch.ids.push(id);
+    return batch.done;
   }
 
   /** Signed short-lived links to the media of a message (payload.media: [{index, mimeType, size}]). */
