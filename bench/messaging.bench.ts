@@ -198,7 +198,9 @@ async function inboundFigures(
 ) {
   const deadline = performance.now() + 60_000;
   while (!wait() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  const lat = [...got.entries()].map(([k, at]) => at - (sentAt.get(k) ?? at)).sort((a, b) => a - b);
+  // Only the measured messages (a late warm-up message is not one of them).
+  for (const k of got.keys()) if (!sentAt.has(k)) got.delete(k);
+  const lat = [...got.entries()].map(([k, at]) => at - (sentAt.get(k) as number)).sort((a, b) => a - b);
   const first = Math.min(...sentAt.values());
   const last = Math.max(...got.values());
   return {
