@@ -192,6 +192,10 @@ function buildPlan() {
       priority: 100,
       cost: 0.05,
     });
+  // As readPlan returns them: ORDER BY prefix, priority, cost.
+  routes.sort((a, b) =>
+    a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : a.priority - b.priority || a.cost - b.cost,
+  );
   const countries: VoiceCountry[] = [
     { country: 'GB', requiresLicensed: true, pin: 'country' },
     { country: 'DE', requiresLicensed: true, pin: 'none' },
