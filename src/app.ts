@@ -21,7 +21,7 @@ import { NumberCache } from './cache/number-cache.js';
 import { PlanCache } from './plan/plan-cache.js';
 import { PlanService } from './plan/plan.service.js';
 import { AccountsService } from './accounts/accounts.service.js';
-import { RecordsWriter, CDR, MDR } from './records/index.js';
+import { RecordsWriter, CDR, MDR, SIP_TRACE } from './records/index.js';
 import { Envelope, UrlSigner, createKeyProvider } from './crypto/index.js';
 import { createObjectStore, type ObjectStore } from './objects/index.js';
 import { Authenticator } from './api/authenticator.js';
@@ -36,6 +36,7 @@ import { seedDemo, type DemoSeed } from './demo/seed.js';
 import type { Feature, FeatureContext } from './feature.js';
 import { contentFeature } from './content/content.feature.js';
 import { retentionFeature } from './retention/retention.feature.js';
+import { voiceFeature } from './voice/voice.feature.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -78,7 +79,7 @@ export interface StartOptions {
 
 /** Every feature, in start order. */
 export function defaultFeatures(_config: Config): Feature[] {
-  return [contentFeature, retentionFeature];
+  return [contentFeature, retentionFeature, voiceFeature];
 }
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
@@ -109,7 +110,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
 
   const records = new RecordsWriter({
     router: stores.router,
-    kinds: [CDR, MDR],
+    kinds: [CDR, MDR, SIP_TRACE],
     spoolDir: config.records.spoolDir || path.join(dataDir, 'spool'),
     batchMaxRows: config.records.batchMaxRows,
     flushIntervalMs: config.records.flushIntervalMs,

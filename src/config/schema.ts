@@ -2,6 +2,8 @@
 // Sections owned by a feature live next to it in ./sections/ and are composed here.
 import { Type, type Static } from '@sinclair/typebox';
 import { Section, Host, Port, Millis, RegionSchema, SecretRef, REGIONS } from './types.js';
+import { SbcsSection } from './sections/sbc.js';
+import { CallsSection } from './sections/calls.js';
 import { VoiceSection } from './sections/voice.js';
 
 const LogSection = Section('Logging (pino, JSON lines on stdout)', {
@@ -106,30 +108,6 @@ const EdgeSection = Section('The embedded drachtio-compatible SIP edge (the defa
   appHost: Host('app-protocol listen address', '127.0.0.1'),
   appPort: Port('app-protocol listen port (0 picks a free port)', 0),
 });
-
-const SbcSchema = Type.Object(
-  {
-    name: Type.String({
-      minLength: 1,
-      pattern: '^[a-z0-9][a-z0-9-]*$',
-      description: 'SBC name (metrics label)',
-    }),
-    host: Host('drachtio-server app-protocol address (mode connect)', '127.0.0.1'),
-    port: Port('drachtio-server app-protocol port (mode connect)', 9022),
-    secret: SecretRef('drachtio shared secret'),
-    tls: Type.Boolean({ default: false, description: 'use TLS to the app port' }),
-    mode: Type.Union([Type.Literal('connect'), Type.Literal('listen')], {
-      default: 'connect',
-      description:
-        'connect: the daemon connects to drachtio; listen: drachtio connects to the daemon (outbound mode)',
-    }),
-    region: RegionSchema,
-    colocation: Type.String({ minLength: 1, description: 'colocation name' }),
-    country: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO country of the colocation' }),
-  },
-  { additionalProperties: false },
-);
-export type SbcConfig = Static<typeof SbcSchema>;
 
 const CryptoSection = Section('Envelope encryption of content at rest', {
   keyProvider: Type.Union([Type.Literal('file'), Type.Literal('aws-kms')], {
@@ -366,10 +344,8 @@ export const ConfigSchema = Type.Object(
     redis: RedisSection,
     records: RecordsSection,
     edge: EdgeSection,
-    sbcs: Type.Array(SbcSchema, {
-      default: [],
-      description: 'drachtio-server SBCs (besides the embedded edge)',
-    }),
+    sbcs: SbcsSection,
+    calls: CallsSection,
     crypto: CryptoSection,
     objects: ObjectsSection,
     retention: RetentionSection,

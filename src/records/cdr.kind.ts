@@ -14,6 +14,15 @@ export interface CallAttempt {
   endedAt?: string;
   status?: number;
   reason?: string;
+  /** Why the next attempt was made (or the call ended): 'status', 'no-provisional', 'no-answer', 'cancelled'... */
+  outcome?: string;
+  earlyMedia?: boolean;
+}
+
+export interface CdrRecording {
+  status: 'recorded' | 'unrecorded' | 'failed' | 'off';
+  reason?: string;
+  recordingId?: string;
 }
 
 export interface Cdr {
@@ -34,7 +43,13 @@ export interface Cdr {
   sipCallId?: string | null;
   route?: Record<string, unknown> | null;
   attempts: CallAttempt[];
-  recording?: Record<string, unknown> | null;
+  recording?: CdrRecording | null;
+  /** Carrier of the answered (else the last) attempt, outbound and forwarded calls. */
+  carrier?: string | null;
+  /** Region of the SBC the call came through (may differ from the customer's region). */
+  sbcRegion?: string | null;
+  /** Why the call ended: a SIP reason, 'caller-bye', 'callee-bye', 'cancelled', a guard's reason... */
+  endReason?: string | null;
 }
 
 export const CDR: RecordKind<Cdr> = {
@@ -59,6 +74,10 @@ export const CDR: RecordKind<Cdr> = {
     { name: 'route', type: 'jsonb', value: (r) => r.route },
     { name: 'attempts', type: 'jsonb', value: (r) => r.attempts },
     { name: 'recording', type: 'jsonb', value: (r) => r.recording },
+    { name: 'carrier', type: 'text', value: (r) => r.carrier },
+    { name: 'sbc_region', type: 'text', value: (r) => r.sbcRegion },
+    { name: 'end_reason', type: 'text', value: (r) => r.endReason },
+    { name: 'recording_status', type: 'text', value: (r) => r.recording?.status },
   ],
   conflictKey: ['id', 'started_at'],
   customerId: (r) => r.customerId,
