@@ -38,6 +38,7 @@ import { contentFeature } from './content/content.feature.js';
 import { retentionFeature } from './retention/retention.feature.js';
 import { recordingFeature } from './recording/recording.feature.js';
 import { voiceFeature } from './voice/voice.feature.js';
+import { messagingFeature } from './messaging/messaging.feature.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -80,7 +81,7 @@ export interface StartOptions {
 
 /** Every feature, in start order. */
 export function defaultFeatures(_config: Config): Feature[] {
-  return [contentFeature, retentionFeature, recordingFeature, voiceFeature];
+  return [contentFeature, retentionFeature, messagingFeature, recordingFeature, voiceFeature];
 }
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {

@@ -6,6 +6,7 @@ import { MediaSection } from './sections/media.js';
 import { SbcsSection } from './sections/sbc.js';
 import { CallsSection } from './sections/calls.js';
 import { VoiceSection } from './sections/voice.js';
+import { MessagingSection } from './sections/messaging.js';
 
 const LogSection = Section('Logging (pino, JSON lines on stdout)', {
   level: Type.Union(
@@ -352,6 +353,7 @@ export const ConfigSchema = Type.Object(
     retention: RetentionSection,
     content: ContentSection,
     media: MediaSection,
+    messaging: MessagingSection,
     shutdown: ShutdownSection,
     voice: VoiceSection,
   },

@@ -9,9 +9,15 @@ export class PrefixIndex<T> {
   readonly #parent: Int32Array;
 
   /** Entries with the same prefix must be merged by the caller (last one wins otherwise). */
-  constructor(entries: Iterable<readonly [string, T]>) {
-    const merged = new Map<string, T>();
-    for (const [p, v] of entries) merged.set(p, v);
+  constructor(entries: ReadonlyMap<string, T> | Iterable<readonly [string, T]>) {
+    let merged: ReadonlyMap<string, T>;
+    if (entries instanceof Map) merged = entries;
+    else {
+      const m = new Map<string, T>();
+      for (const [p, v] of entries) m.set(p, v);
+      merged = m;
+    }
+    // Plain code-unit order: the default sort of strings, without a comparator call per comparison.
     const sorted = [...merged.keys()].sort();
     this.#prefixes = sorted;
     this.#values = sorted.map((p) => merged.get(p) as T);

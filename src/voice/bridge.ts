@@ -7,6 +7,7 @@
 // target's final codes; never after early media reached the caller, after the caller's CANCEL, or
 // past the attempt limit. The status the caller gets is the last target's (its Reason included).
 import type { Logger } from 'pino';
+import type { Gateway } from '../plan/plan.repo.js';
 import type { CallRecord, AttemptRecord } from './call-record.js';
 import type { AnchoredMedia } from './media-anchor.js';
 import type {
@@ -25,6 +26,10 @@ export interface Target {
   carrier?: string;
   /** Gateway host:port. */
   gateway?: string;
+  /** The plan's gateway (health accounting of failed attempts). */
+  gatewayRef?: Gateway;
+  /** The route that chose this target (for the CDR). */
+  route?: Record<string, unknown>;
   /** No final answer within this: cancel, next target. */
   timeoutMs: number;
   /** No provisional response within this: next target (100 Trying never reaches apps). */
@@ -37,6 +42,13 @@ export interface Target {
   offer?: (sdp: string) => string;
   /** Transforms the target's answer before it reaches the caller (SDP policy of the A side). */
   answer?: (sdp: string) => string;
+  /**
+   * Runs before the INVITE (e.g. the carrier's concurrency and CPS limits); a refusal skips the
+   * target with its status. `release` runs when the call ends.
+   */
+  prepare?(): Promise<
+    { ok: true; release?: () => Promise<void> } | { ok: false; status: number; reason: string }
+  >;
 }
 
 export interface AttemptResult {
@@ -87,6 +99,7 @@ export class Bridge {
   #earlyMedia = false;
   #answeredA = false;
   readonly #pending = new Set<Pending>();
+  readonly #releases: (() => Promise<void>)[] = [];
 
   constructor(private readonly d: BridgeDeps) {
     d.req.on('cancel', () => {
@@ -180,6 +193,7 @@ export class Bridge {
     });
     let inviteReq: SrfRequest | undefined;
     let settled = false;
+    let launched = false;
     let cancelOutcome: string | undefined;
     let resolveFn!: (r: AttemptResult) => void;
     const promise = new Promise<AttemptResult>((resolve) => (resolveFn = resolve));
@@ -216,10 +230,52 @@ export class Bridge {
     const pending: Pending = { cancel: () => giveUp('cancelled', 487), promise };
     this.#pending.add(pending);
 
-    if (target.provisionalTimeoutMs)
-      timers.push(setTimeout(() => giveUp('no-provisional', 408), target.provisionalTimeoutMs));
-    timers.push(setTimeout(() => giveUp('no-answer', 408), target.timeoutMs));
+    const launch = (): void => {
+      if (settled || launched) return;
+      launched = true;
+      if (target.provisionalTimeoutMs)
+        timers.push(setTimeout(() => giveUp('no-provisional', 408), target.provisionalTimeoutMs));
+      timers.push(setTimeout(() => giveUp('no-answer', 408), target.timeoutMs));
+      this.#invite(target, attempt, {
+        settled: () => settled,
+        setRequest: (r) => (inviteReq = r),
+        provisional: () => {
+          // A callee that rings has met the "provisional" bound; only the ring timeout is left.
+          if (timers.length > 1) clearTimeout(timers.shift());
+        },
+        settle,
+        cancelOutcome: () => cancelOutcome,
+      });
+    };
+    if (!target.prepare) launch();
+    else
+      target.prepare().then(
+        (p) => {
+          if (!p.ok) return settle({ status: p.status, reason: p.reason, outcome: 'limit' });
+          if (p.release) this.#releases.push(p.release);
+          launch();
+        },
+        (err: unknown) => {
+          d.log.error({ err, target: target.uri }, 'attempt preparation failed');
+          settle({ status: 503, outcome: 'error' });
+        },
+      );
+    return pending;
+  }
 
+  #invite(
+    target: Target,
+    attempt: AttemptRecord,
+    h: {
+      settled(): boolean;
+      setRequest(r: SrfRequest): void;
+      provisional(): void;
+      settle(r: Omit<AttemptResult, 'target' | 'attempt'>): void;
+      cancelOutcome(): string | undefined;
+    },
+  ): void {
+    const d = this.d;
+    const { record } = d;
     const callerSdp = d.media?.offerSdp ?? d.req.body;
     const offer = target.offer ? target.offer(callerSdp) : callerSdp;
     d.srf
@@ -229,9 +285,9 @@ export class Bridge {
         {
           cbRequest: (err, req) => {
             if (err || !req) return;
-            inviteReq = req;
+            h.setRequest(req);
             record.traceSent('B', req, attempt.index);
-            if (settled) {
+            if (h.settled()) {
               try {
                 req.cancel();
               } catch {
@@ -240,18 +296,17 @@ export class Bridge {
             }
           },
           cbProvisional: (p: SrfIncomingResponse) => {
-            if (settled) return;
+            if (h.settled()) return;
             record.traceIn('B', p, attempt.index);
             attempt.provisionalAt ??= new Date().toISOString();
-            // A callee that rings has answered the "provisional" bound; only the ring timeout is left.
-            if (timers.length > 1) clearTimeout(timers.shift());
+            h.provisional();
             this.#relayProvisional(p, target, attempt);
           },
         },
       )
       .then(
         (dialog) => {
-          if (!settled) {
+          if (!h.settled()) {
             attempt.answeredAt = new Date().toISOString();
             record.trace.push({
               at: attempt.answeredAt,
@@ -263,23 +318,22 @@ export class Bridge {
               ...(dialog.remote.sdp ? { sdp: dialog.remote.sdp } : {}),
             });
           }
-          settle({ dialog, status: 200, outcome: 'answered' });
+          h.settle({ dialog, status: 200, outcome: 'answered' });
         },
         (err: SipError) => {
           const status = typeof err.status === 'number' ? err.status : 503;
           if (err.res) record.traceIn('B', err.res, attempt.index);
           const reasonHeader = err.res?.get('reason');
-          settle({
+          h.settle({
             status,
             ...(err.reason || err.res?.reason ? { reason: err.reason ?? err.res?.reason } : {}),
             ...(reasonHeader ? { reasonHeader } : {}),
-            outcome: cancelOutcome ?? (typeof err.status === 'number' ? 'status' : 'error'),
+            outcome: h.cancelOutcome() ?? (typeof err.status === 'number' ? 'status' : 'error'),
           });
           if (typeof err.status !== 'number')
             d.log.warn({ err: err.message, target: target.uri }, 'B-leg INVITE failed');
         },
       );
-    return pending;
   }
 
   #relayProvisional(p: SrfIncomingResponse, target: Target, attempt: AttemptRecord): void {
@@ -386,8 +440,14 @@ export class Bridge {
     };
   }
 
+  /** Releases what the attempts' prepare() took (carrier limits): call over. */
+  async release(): Promise<void> {
+    await Promise.allSettled(this.#releases.splice(0).map((r) => r()));
+  }
+
   /** Hangs up a call still being set up (drain, operator): cancels the B legs, answers A. */
   abort(status: number): void {
+    this.#cancelled = true;
     for (const p of this.#pending) p.cancel();
     if (!this.#answeredA && !this.d.res.finalResponseSent) this.d.res.send(status);
   }

@@ -2,61 +2,44 @@
 // source address → inbound to a DID; anything else → the outbound path for customer trunks), builds
 // the targets, runs the B2BUA (bridge.ts), and leaves one CDR and one SIP trace per call in the
 // customer's billing region.
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Config, Region } from '../config/index.js';
-import type { NumberCache } from '../cache/number-cache.js';
+import type { Region } from '../config/index.js';
 import { DEFAULT_RING_TIMEOUT_SEC, type NumberEntry } from '../accounts/number-settings.js';
-import { CDR, SIP_TRACE, type RecordsWriter } from '../records/index.js';
+import { CDR, SIP_TRACE } from '../records/index.js';
 import { Bridge, type Target } from './bridge.js';
 import { CallRecord, dispositionOf } from './call-record.js';
-import type { ActiveCall, ActiveCalls } from './calls.js';
-import type { CarrierDirectory, KnownCarrier } from './carriers.js';
-import { formatForCarrier, gatewayUri, type CarrierRouter } from './carrier-routes.js';
+import type { ActiveCall } from './calls.js';
 import { MEDIA_ANCHOR_SERVICE, type AnchoredMedia, type MediaAnchor } from './media-anchor.js';
-import { normaliseCalledNumber, normaliseCallingNumber, userOf } from './numbers.js';
+import type { Carrier, Gateway } from '../plan/plan.repo.js';
+import { voiceSettingsOf, type VoiceCarrierSettings } from '../plan/carrier-settings.js';
+import { calledNumberOf, fromE164, toE164, uriUser, type NumberingConvention } from '../routing/normalize.js';
+import { forwardingHeaders } from '../routing/header-policy.js';
+import { applySdpPolicy, restoreDropped } from '../routing/sdp-policy.js';
+import { trunkSettingsOf } from '../accounts/trunk-settings.js';
+import { OutboundCalls } from './outbound.js';
+import type {
+  CallControlDeps,
+  CallFlows,
+  CallSetup,
+  CarrierTarget,
+  CarrierTargetOptions,
+} from './call-types.js';
 import type { SbcConnection } from './sbc/sbc-connection.js';
 import type { Srf, SrfRequest, SrfResponse } from './sbc/srf-types.js';
-import type { VoiceMetrics } from './voice-metrics.js';
 import { pinningDecision } from './pinning.js';
-
-export interface CallControlDeps {
-  config: Config;
-  log: Logger;
-  metrics: VoiceMetrics;
-  numbers: NumberCache;
-  carriers: CarrierDirectory;
-  router: CarrierRouter;
-  records: RecordsWriter;
-  calls: ActiveCalls;
-  sbcs: () => SbcConnection[];
-  lookup<T>(name: string): T | undefined;
-}
-
-/** A call that has a customer: what the common part of the flow needs. */
-export interface CallSetup {
-  srf: Srf;
-  sbc: SbcConnection;
-  req: SrfRequest;
-  res: SrfResponse;
-  record: CallRecord;
-  /** The customer's number whose settings decide recording. */
-  number: NumberEntry;
-  targets: Target[];
-  strategy: 'sequential' | 'simultaneous';
-  receivedAt: bigint;
-  /** Carrier label for metrics of the call (inbound: the carrier it came from). */
-  carrierLabel?: string;
-}
 
 const ms = (from: bigint): number => Number(process.hrtime.bigint() - from) / 1e6;
 
-export class CallControl {
+export class CallControl implements CallFlows {
   readonly #writes = new Set<Promise<void>>();
   readonly #log: Logger;
+  readonly #outbound: OutboundCalls;
   #stopping = false;
 
   constructor(private readonly d: CallControlDeps) {
     this.#log = d.log;
+    this.#outbound = new OutboundCalls(d, this);
   }
 
   /** The INVITE handler installed on every SBC's Srf. */
@@ -94,10 +77,19 @@ export class CallControl {
     const sipCallId = req.get('call-id');
     if (this.#stopping || !sbc.accepting)
       return this.reject(res, 503, 'draining', sipCallId, { sbc: sbc.name });
-    const carrier = this.d.carriers.recognise(req.source_address, req.source_port, req.protocol ?? 'udp');
+    const { policy } = this.d;
+    if (policy.sources.isScanner(req.get('user-agent'))) {
+      policy.metrics.rejections.inc({ reason: 'scanner' });
+      return this.reject(res, 403, 'scanner', sipCallId, { source: req.source_address });
+    }
+    const carrier = policy.recognizer.match({
+      address: req.source_address,
+      port: req.source_port,
+      transport: req.protocol || 'udp',
+    });
     if (carrier) return this.#inbound(srf, sbc, req, res, carrier, receivedAt);
     // Not a carrier: a customer trunk (outbound), recognised and authenticated by the trunk guard.
-    return this.reject(res, 403, 'unknown-source', sipCallId, { source: req.source_address });
+    return this.#outbound.handle(srf, sbc, req, res, receivedAt);
   }
 
   async #inbound(
@@ -105,17 +97,22 @@ export class CallControl {
     sbc: SbcConnection,
     req: SrfRequest,
     res: SrfResponse,
-    known: KnownCarrier,
+    known: { carrier: Carrier; gateway: Gateway },
     receivedAt: bigint,
   ): Promise<void> {
     const cfg = this.d.config.calls;
     const sipCallId = req.get('call-id') ?? '';
-    const raw = known.voice.calledNumberIn === 'to' ? userOf(req.get('to') ?? '') : userOf(req.uri);
-    const e164 = normaliseCalledNumber(raw, known.voice, known.carrier.countries[0]);
-    if (!e164)
+    const voice = voiceSettingsOf(known.carrier.settings);
+    const conv = conventionOf(known.carrier, voice);
+    const parsed = toE164(calledNumberOf(conv, { requestUri: req.uri, to: req.get('to') }), conv);
+    if (!parsed.ok) {
+      this.d.policy.metrics.rejections.inc({ reason: 'bad_number' });
       return this.reject(res, cfg.unknownNumberStatus, 'bad-number', sipCallId, {
         carrier: known.carrier.name,
+        why: parsed.reason,
       });
+    }
+    const e164 = parsed.e164;
     const number = this.d.numbers.get(e164);
     if (!number)
       return this.reject(res, cfg.unknownNumberStatus, 'unknown-number', sipCallId, {
@@ -126,7 +123,8 @@ export class CallControl {
     record.customerId = number.customerId;
     record.region = number.region;
     record.called = e164;
-    record.calling = normaliseCallingNumber(userOf(req.get('from') ?? ''));
+    const calling = toE164(uriUser(req.get('from')), conv);
+    record.calling = calling.ok ? calling.e164 : null;
     record.route = { carrier: known.carrier.name, gateway: `${known.gateway.host}:${known.gateway.port}` };
     record.originCarrier = known.carrier.name;
     record.traceIn('A', req);
@@ -134,7 +132,7 @@ export class CallControl {
       this.reject(res, status, reason, sipCallId, { callId: record.id });
       record.traceOut('A', `SIP/2.0 ${status}`);
       record.end('rejected', status, 'system', reason);
-      this.#write(record, 'inbound', known.carrier.name);
+      this.writeRecord(record, 'inbound', known.carrier.name);
     };
     if (number.status === 'suspended') return refuse(cfg.suspendedStatus, 'suspended');
     if (number.status === 'pending_kyc') return refuse(cfg.pendingKycStatus, 'pending-kyc');
@@ -145,18 +143,35 @@ export class CallControl {
       res.send(302, { headers: { Contact: `<sip:${e164}@${pin.target}>` } });
       record.traceOut('A', 'SIP/2.0 302 Moved Temporarily', { Contact: `<sip:${e164}@${pin.target}>` });
       record.end('rejected', 302, 'system', pin.reason);
-      this.#write(record, 'inbound', known.carrier.name);
+      this.writeRecord(record, 'inbound', known.carrier.name);
       return;
     }
 
     const targets = this.#inboundTargets(number, record.calling);
     if (targets.length === 0) return refuse(cfg.noDestinationStatus, 'no-destination');
+    // SDP policy toward the customer (its trunk's, when it has one), checked once for every target.
+    // Toward the customer: the default trunk SDP policy (codec allow-list, SRTP as offered).
+    const toCustomer = trunkSettingsOf(undefined);
+    const offered = applySdpPolicy(req.body, toCustomer);
+    if ('reject' in offered) {
+      this.d.policy.metrics.rejections.inc({ reason: 'sdp_policy' });
+      return refuse(488, `sdp-${offered.reason}`);
+    }
+    for (const t of targets) {
+      if (t.offer) continue;
+      t.offer = (sdp) => {
+        const r = sdp === req.body ? offered : applySdpPolicy(sdp, toCustomer);
+        return 'reject' in r ? sdp : r.sdp;
+      };
+      t.answer = (answer) => restoreDropped(req.body, answer, offered.dropped);
+    }
     await this.run({
       srf,
       sbc,
       req,
       res,
       record,
+      numberE164: number.e164,
       number,
       targets,
       strategy: number.voice.strategy,
@@ -175,25 +190,72 @@ export class CallControl {
         out.push({ uri: dest.uri, timeoutMs, headers: { ...from } });
         continue;
       }
-      // A forwarding number: routed out like a customer call, the first carrier that the route
-      // table gives (failover among carriers within the ring timeout is the outbound path's).
-      for (const choice of this.d.router.select(dest.e164)) {
-        const gw = choice.gateways[0];
-        if (!gw) continue;
-        out.push({
-          uri: gatewayUri(formatForCarrier(dest.e164, choice.voice), gw),
-          carrier: choice.carrier.name,
-          gateway: `${gw.host}:${gw.port}`,
-          timeoutMs,
-          provisionalTimeoutMs: choice.voice.provisionalTimeoutMs,
-          finalCodes: choice.voice.finalCodes,
-          headers: {
-            ...from,
-            Diversion: `<sip:${n.e164}@localhost>;reason=unconditional;counter=1`,
-            'History-Info': `<sip:${n.e164}@localhost>;index=1,<sip:${dest.e164}@localhost;cause=302>;index=1.1`,
-          },
-        });
-      }
+      // A forwarding number: routed out like a customer call, through the carriers of its route
+      // (ring timeout per carrier attempt, failover among them as outbound).
+      const fwd = forwardingHeaders({
+        originalE164: n.e164,
+        targetE164: dest.e164,
+        reason: 'unconditional',
+        publicHost: this.d.config.calls.publicHost,
+      });
+      for (const t of this.carrierTargets(dest.e164, { ...from, ...fwd }))
+        out.push({ ...t, timeoutMs: Math.min(t.timeoutMs, timeoutMs) });
+    }
+    return out;
+  }
+
+  /**
+   * Targets for a call out to a number: the carriers the route table gives (licensed in-country
+   * first, tiers, priority, cost; gateways out of service skipped), each with its numbering, SDP
+   * policy, timeouts, final codes and limits.
+   */
+  carrierTargets(
+    e164: string,
+    headers: Record<string, string>,
+    opts: CarrierTargetOptions = {},
+  ): CarrierTarget[] {
+    const { policy } = this.d;
+    const country = toE164(e164, { numberFormat: 'e164', techPrefix: '', calledNumberIn: 'request-uri' });
+    const sel = policy.routes.select(e164, {
+      country: country.ok ? country.country : undefined,
+      isUp: policy.health.isUp,
+    });
+    const out: CarrierTarget[] = [];
+    for (const c of sel.candidates) {
+      const voice = voiceSettingsOf(c.carrier.settings);
+      const sdp = opts.callerSdp !== undefined ? applySdpPolicy(opts.callerSdp, voice) : undefined;
+      const gw = c.gateways[0] as Gateway;
+      const user = fromE164(e164, conventionOf(c.carrier, voice));
+      const carrierId = c.carrier.id;
+      out.push({
+        uri: `sip:${user}@${gw.host}:${gw.port}${gw.transport === 'udp' ? '' : `;transport=${gw.transport}`}`,
+        carrier: c.carrier.name,
+        gateway: `${gw.host}:${gw.port}`,
+        gatewayRef: gw,
+        timeoutMs: voice.finalTimeoutMs,
+        provisionalTimeoutMs: voice.provisionalTimeoutMs,
+        finalCodes: voice.finalCodes,
+        headers: { ...(opts.passFrom?.(voice.passHeaders) ?? {}), ...headers },
+        ...(sdp && 'reject' in sdp ? { sdpRejected: true } : {}),
+        offer: (offer) => {
+          const r = applySdpPolicy(offer, voice);
+          return 'reject' in r ? offer : r.sdp;
+        },
+        ...(sdp && !('reject' in sdp) && opts.callerSdp !== undefined
+          ? { answer: (answer: string) => restoreDropped(opts.callerSdp as string, answer, sdp.dropped) }
+          : {}),
+        prepare: async () => {
+          const r = await policy.limits.acquireCarrier({
+            callId: opts.callId ?? randomUUID(),
+            carrierId,
+            limits: { maxConcurrent: voice.maxConcurrent, maxCps: voice.maxCps },
+          });
+          if (!r.ok) return { ok: false, status: r.status, reason: r.reason };
+          const lease = r.lease;
+          return { ok: true, ...(lease ? { release: () => lease.release() } : {}) };
+        },
+        route: { routeId: c.route.id, prefix: sel.prefix ?? '', licensedFirst: c.licensedFirst },
+      });
     }
     return out;
   }
@@ -214,6 +276,16 @@ export class CallControl {
       ...(media ? { media } : {}),
       maxAttempts: this.d.config.calls.maxAttempts,
       onAttempt: (r) => {
+        if (r.target.route)
+          record.route = { ...r.target.route, carrier: r.target.carrier, gateway: r.target.gateway };
+        const gw = r.target.gatewayRef;
+        if (
+          gw &&
+          (r.outcome === 'no-provisional' ||
+            (r.outcome === 'no-answer' && !r.attempt.provisionalAt) ||
+            (r.outcome === 'status' && (r.status === 408 || r.status >= 500)))
+        )
+          void this.d.policy.health.recordCallFailure(gw, record.id);
         if (!r.target.carrier) return;
         m.attempts.inc({ carrier: r.target.carrier });
         if (r.dialog) m.answered.inc({ carrier: r.target.carrier });
@@ -229,7 +301,7 @@ export class CallControl {
       customerId: record.customerId as string,
       region: record.region as Region,
       direction,
-      number: s.number.e164,
+      number: s.numberE164,
       startedAt: record.startedAt,
       ...(media ? { media } : {}),
       hangup: async (reason) => {
@@ -267,6 +339,10 @@ export class CallControl {
         }
       }
     } finally {
+      await bridge.release();
+      await s
+        .cleanup?.()
+        .catch((err: unknown) => this.#log.warn({ err, callId: record.id }, 'call cleanup failed'));
       this.d.calls.remove(record.id);
       m.active.dec({ direction });
       if (media) {
@@ -288,13 +364,14 @@ export class CallControl {
           { carrier: record.carrier },
           (record.endedAt.getTime() - record.answeredAt.getTime()) / 1000,
         );
-      this.#write(record, direction, carrier);
+      this.writeRecord(record, direction, carrier);
     }
   }
 
   async #anchor(s: CallSetup): Promise<AnchoredMedia | undefined> {
-    const settings = s.number.recording;
-    if (!settings.enabled) return undefined;
+    const settings = s.number?.recording;
+    if (!settings?.enabled) return undefined;
+    if (!s.number) return undefined;
     const anchor = this.d.lookup<MediaAnchor>(MEDIA_ANCHOR_SERVICE);
     const unrecorded = (reason: string): undefined => {
       s.record.recording = { status: 'unrecorded', reason };
@@ -308,7 +385,7 @@ export class CallControl {
         customerId: s.number.customerId,
         region: s.number.region,
         direction: s.record.direction,
-        number: s.number.e164,
+        number: s.numberE164,
         settings,
         callerSdp: s.req.body,
         log: this.#log.child({ callId: s.record.id }),
@@ -321,7 +398,7 @@ export class CallControl {
     }
   }
 
-  #write(record: CallRecord, direction: string, carrier: string): void {
+  writeRecord(record: CallRecord, direction: string, carrier: string): void {
     const m = this.d.metrics;
     m.calls.inc({ direction, carrier, disposition: record.disposition ?? 'failed' });
     if (!record.customerId) return;
@@ -350,4 +427,14 @@ export class CallControl {
       'call ended',
     );
   }
+}
+
+/** How a carrier writes numbers (its settings; national numbers in its first country by default). */
+export function conventionOf(carrier: Carrier, v: VoiceCarrierSettings): NumberingConvention {
+  return {
+    numberFormat: v.numberFormat,
+    techPrefix: v.techPrefix,
+    nationalCountry: v.nationalCountry ?? carrier.countries[0],
+    calledNumberIn: v.calledNumberIn,
+  };
 }

@@ -5,8 +5,8 @@ import type { Feature, FeatureContext, FeatureHandle } from '../feature.js';
 import { startEdge, type RunningEdge } from '../edge/index.js';
 import { ActiveCalls, CALLS_SERVICE, VOICE_DRAIN_SERVICE, type VoiceDrain } from './calls.js';
 import { CallControl } from './call-control.js';
-import { CarrierDirectory } from './carriers.js';
-import { PlanCarrierRouter } from './carrier-routes.js';
+import { VoicePolicy } from './policy.js';
+import type { Gateway } from '../plan/plan.repo.js';
 import { SbcPool } from './sbc/sbc-pool.js';
 import type { SbcEndpoint } from './sbc/sbc-connection.js';
 import { voiceMetrics } from './voice-metrics.js';
@@ -17,6 +17,7 @@ export interface VoiceHandle extends FeatureHandle {
   control: CallControl;
   calls: ActiveCalls;
   drain: VoiceDrain;
+  policy: VoicePolicy;
   /** The embedded edge, when this instance started one. */
   edge?: RunningEdge;
 }
@@ -72,18 +73,29 @@ export const voiceFeature: Feature = {
       });
     }
 
+    const sbcs: { pool?: SbcPool } = {};
     const metrics = voiceMetrics(ctx.metrics);
     const calls = new ActiveCalls();
-    const carriers = new CarrierDirectory(ctx.plan);
-    const router = new PlanCarrierRouter(() => ctx.plan.snapshot);
-    const sbcs: { pool?: SbcPool } = {};
+    // OPTIONS pings to carrier gateways go out through a connected SBC.
+    const sendOptions = (g: Gateway): Promise<number> =>
+      new Promise((resolve) => {
+        const srf = sbcs.pool?.list().find((s) => s.srf)?.srf;
+        if (!srf) return resolve(0);
+        const uri = `sip:${g.host}:${g.port}${g.transport === 'udp' ? '' : `;transport=${g.transport}`}`;
+        srf.request(uri, { method: 'OPTIONS' }, (err, req) => {
+          if (err) return resolve(0);
+          (req as { on(e: string, fn: (res: { status: number }) => void): void }).on('response', (res) =>
+            resolve(res.status),
+          );
+        });
+      });
+    const policy = new VoicePolicy(ctx, log, sendOptions);
     const control = new CallControl({
       config,
       log,
       metrics,
       numbers: ctx.numbers,
-      carriers,
-      router,
+      policy,
       records: ctx.records,
       calls,
       sbcs: () => sbcs.pool?.list() ?? [],
@@ -101,6 +113,7 @@ export const voiceFeature: Feature = {
       ctx.health,
     );
     sbcs.pool = pool;
+    await policy.start();
     await pool.start();
 
     const drain: VoiceDrain = {
@@ -124,7 +137,10 @@ export const voiceFeature: Feature = {
       }
       await control.settled();
     });
-    ctx.lifecycle.onStop('flush', 'voice-sbcs', () => pool.close());
+    ctx.lifecycle.onStop('flush', 'voice-sbcs', async () => {
+      await policy.stop();
+      pool.close();
+    });
     if (edge) {
       const running = edge;
       ctx.lifecycle.onStop('flush', 'embedded-edge', () => running.close());
@@ -136,6 +152,7 @@ export const voiceFeature: Feature = {
       control,
       calls,
       drain,
+      policy,
       ...(edge ? { edge } : {}),
     };
   },

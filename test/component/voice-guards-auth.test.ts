@@ -14,6 +14,7 @@ import { waitFor } from '../support/wait.js';
 import { TrunkDirectory } from '../../src/cache/trunk-directory.js';
 import { TrunkAuth, CarrierRecognizer, parseDigest } from '../../src/voice/guards/trunk-auth.js';
 import { policyMetrics } from '../../src/voice/guards/policy-metrics.js';
+import { createVoicePolicy } from '../../src/voice/guards/index.js';
 import type { App } from '../../src/app.js';
 
 const log = pino({ level: process.env.TEST_LOG ?? 'silent' });
@@ -321,4 +322,62 @@ t.test('carrier gateways recognised by source address, port and transport', asyn
   await waitFor(() => a.plan.snapshot.countries.get('GB')?.requiresLicensed === true, {
     message: 'country rule cached',
   });
+});
+
+t.test('createVoicePolicy wires the guards to the plan: pings take a gateway out of routing', async (t) => {
+  const [a] = (await startCluster(t, 1, {
+    overrides: {
+      voice: {
+        gatewayHealth: {
+          pingIntervalMs: 100,
+          pingTimeoutMs: 200,
+          failuresBeforeDown: 2,
+          successesBeforeUp: 1,
+        },
+        riskPrefixes: [{ prefix: '1900', reason: 'premium_rate', action: 'block' }],
+      },
+    },
+  })) as unknown as [App];
+  const answers = new Map<string, number>();
+  const policy = await createVoicePolicy(a, {
+    sendOptions: async (g) => answers.get(g.host) ?? 200,
+    pingRefreshMs: 50,
+  });
+  t.teardown(() => policy.stop());
+  const by = { kind: 'system' as const, name: 'test' };
+  const c = await a.planService.createCarrier(by, {
+    name: 'Beta',
+    category: 'tier1_voice',
+    countries: ['US'],
+    regions: ['NOAM'],
+    status: 'active',
+    settings: {},
+  });
+  await a.planService.createGateway(by, {
+    carrierId: c.id,
+    direction: 'both',
+    host: '192.0.2.50',
+    port: 5060,
+    transport: 'udp',
+    priority: 1,
+    settings: {},
+  });
+  await a.planService.createRoute(by, {
+    kind: 'voice',
+    prefix: '1',
+    carrierId: c.id,
+    priority: 1,
+    cost: 0.01,
+  });
+  await waitFor(() => policy.decider.outbound('+12025550100').ok, { message: 'route usable' });
+  t.equal(policy.carriers().match({ address: '192.0.2.50', port: 5060, transport: 'udp' })?.carrier.id, c.id);
+  t.match(policy.decider.outbound('+19005550100'), { ok: false, status: 403 });
+  answers.set('192.0.2.50', 503);
+  await waitFor(() => !policy.decider.outbound('+12025550100').ok, {
+    message: 'gateway down after failed pings',
+  });
+  t.match(policy.decider.outbound('+12025550100'), { ok: false, status: 503, reason: 'gateways_down' });
+  answers.set('192.0.2.50', 200);
+  await waitFor(() => policy.decider.outbound('+12025550100').ok, { message: 'gateway back' });
+  t.match(await a.metrics.metrics(), /voice_gateway_marked_down_total\{carrier="Beta",reason="options"/);
 });

@@ -12,6 +12,8 @@ import type { NumberEntry } from '../../src/accounts/number-settings.js';
 import type { VoiceCarrierSettings } from '../../src/plan/carrier-settings.js';
 import type { VoiceHandle } from '../../src/voice/voice.feature.js';
 import { clusterConfig } from './cluster.js';
+import { tempDir } from './config.js';
+import { FileKeyProvider } from '../../src/crypto/index.js';
 import { startTestApp } from './app.js';
 import { freePort } from './ports.js';
 import { waitFor } from './wait.js';
@@ -34,7 +36,14 @@ export async function startVoiceApp(
     extraFeatures?: Feature[];
   } = {},
 ): Promise<VoiceApp> {
-  const shared = await clusterConfig(t, opts.regions ?? ['NOAM', 'EURO']);
+  const regions = opts.regions ?? ['NOAM', 'EURO'];
+  const shared = await clusterConfig(t, regions);
+  // Region keys (trunk digest credentials are sealed with them): databases configured means no
+  // embedded key generation, as in production.
+  const keyDir = tempDir(t, 'keys');
+  const provider = new FileKeyProvider(keyDir, false);
+  for (const ring of regions) await provider.rotate(ring);
+  shared.crypto = { ...shared.crypto, keyDir } as typeof shared.crypto;
   const app = await startTestApp(
     t,
     {
@@ -88,7 +97,8 @@ export async function addCarrier(
     port,
     transport: 'udp',
     priority: 100,
-    settings: { matchPort: true },
+    matchPort: true,
+    settings: {},
   });
   for (const r of opts.routes ?? [])
     await app.planService.createRoute(SYSTEM, {
@@ -100,6 +110,7 @@ export async function addCarrier(
     });
   await waitFor(() => app.plan.snapshot.gateways.some((g) => g.id === gateway.id), {
     message: 'plan reload with the new gateway',
+    timeoutMs: 45_000,
   });
   return { carrier, gateway, port };
 }
@@ -161,4 +172,31 @@ export function voiceScenario(
 /** Keys every UAC scenario of test/voice/sipp/ uses, with defaults. */
 export function uacKeys(over: Record<string, string> = {}): Record<string, string> {
   return { caller: '+14155550123', ua: 'test-pbx/1.0', codec: '0', codec_name: 'PCMU', ...over };
+}
+
+/** A SIP trunk for a customer; returns its digest credentials when asked for. */
+export async function addTrunk(
+  app: App,
+  customerId: string,
+  input: Parameters<App['accounts']['trunks']['create']>[2],
+) {
+  const created = await app.accounts.trunks.create(SYSTEM, customerId, input);
+  const voice = app.features.voice as VoiceHandle;
+  await waitFor(() => voice.policy.trunks.get(created.trunk.id), {
+    timeoutMs: 45_000,
+    message: 'trunk in the directory',
+  });
+  return created;
+}
+
+/** Every header line of a sipp message (name lower-cased, value). */
+export function headerLines(text: string): [string, string][] {
+  const head = text.split(/\r?\n\r?\n/)[0] ?? '';
+  return head
+    .split(/\r?\n/)
+    .slice(1)
+    .map((l) => {
+      const i = l.indexOf(':');
+      return [l.slice(0, i).trim().toLowerCase(), l.slice(i + 1).trim()] as [string, string];
+    });
 }

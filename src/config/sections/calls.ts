@@ -20,6 +20,12 @@ export const CallsSection = Section('Voice call control: answers, failover, drai
         'how the embedded edge (edge.enabled) appears in the SBC pool; its region is instance.region',
     },
   ),
+  publicHost: Type.String({
+    minLength: 1,
+    default: 'localhost',
+    description:
+      'host written in the numbers we assert (Diversion, History-Info, P-Asserted-Identity); localhost lets the SBC write its own address',
+  }),
   unknownNumberStatus: SipStatus('answer to a call for a number nobody holds', 404),
   suspendedStatus: SipStatus('answer to a call for a suspended number', 480),
   pendingKycStatus: SipStatus('answer to a call for a number whose KYC is not complete', 480),
@@ -30,11 +36,6 @@ export const CallsSection = Section('Voice call control: answers, failover, drai
     default: 3,
     description: 'most B-leg attempts per call (destinations or carriers)',
   }),
-  outboundProvisionalTimeoutMs: Millis(
-    'default bound for the first provisional response of a carrier before failing over',
-    2000,
-    100,
-  ),
   drainTimeoutMs: Millis(
     'longest the drain stop step waits for calls to end (also bounded by shutdown.graceMs)',
     30_000,

@@ -126,6 +126,12 @@ export const VoiceSection = Section('Voice routing core: guards, limits, gateway
       description: 'gateway health: OPTIONS pings and recent failures',
     },
   ),
+  unavailableNumberStatus: Type.Integer({
+    minimum: 400,
+    maximum: 699,
+    default: 480,
+    description: 'SIP status for calls to a suspended or KYC-pending number',
+  }),
   pinning: Type.Union([Type.Literal('refuse'), Type.Literal('redirect')], {
     default: 'refuse',
     description:

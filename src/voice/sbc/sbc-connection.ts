@@ -88,6 +88,10 @@ export class SbcConnection implements SbcInfo {
   get lastError(): string {
     return this.#lastError;
   }
+  /** The drachtio-srf of this SBC while connected. */
+  get srf(): Srf | undefined {
+    return this.#state === 'connected' ? this.#srf : undefined;
+  }
   /** Listen mode: the bound port. */
   get listenPort(): number {
     return this.#listenPort;

@@ -20,6 +20,8 @@ export interface SrfRequest extends SipMessageLike {
   readonly callingNumber: string;
   readonly calledNumber: string;
   readonly canceled?: boolean;
+  /** Header values by name, as drachtio-srf parsed them. */
+  readonly headers?: Record<string, string>;
   on(event: 'cancel', fn: (cancelReq?: unknown) => void): void;
   cancel(opts?: { headers?: Record<string, string> }, cb?: (err: unknown) => void): void;
 }

@@ -30,8 +30,11 @@ t.test('finds the longest matching prefix, the default route, or nothing', async
 t.test('agrees with a brute-force scan on 2,000 random prefixes', async (t) => {
   let seed = 42;
   const rnd = (n: number) => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed % n;
+    // mulberry32: integer-only, so the sequence does not degrade in floating point
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) % n;
   };
   const digits = (len: number) => Array.from({ length: len }, () => rnd(10)).join('');
   const prefixes = Array.from({ length: 2000 }, () => digits(1 + rnd(6)));
