@@ -245,7 +245,13 @@ t.test(
       .query<{ channels: number }>('SELECT channels FROM recordings WHERE id = $1', [outcome.recordingId]);
     t.equal(rows[0]?.channels, 1);
 
-    // A prompt that is not one playback token is never sent to the media server.
+    // A prompt that is not one playback token is refused by the API and never sent to the media server.
+    const refused = await call(app, 'POST', '/v1/numbers', customer.op, {
+      e164: '+12025550116',
+      customerId: customer.id,
+      recording: { enabled: true, channels: 2, consentPrompt: 'x\nexecute-app-name: hangup' },
+    });
+    t.equal(refused.status, 400, 'the API rejects a prompt with control characters');
     const bad = await handle.anchor!.anchor({
       callId: 'bad-prompt',
       customerId: customer.id,
