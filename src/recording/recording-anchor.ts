@@ -30,6 +30,7 @@ import type { FsEndpoint } from './fsmrf.js';
 import type { MediaPool, MediaServerSlot } from './media-pool.js';
 import type { RecordingStore } from './recording-store.js';
 import type { LiveCalls } from './live-calls.js';
+import type { RecordingSpool } from './recording-spool.js';
 
 /** What FreeSWITCH's playback may be given from a number's settings: one token, no control bytes. */
 export function playablePrompt(prompt: string): boolean {
@@ -43,6 +44,7 @@ export interface AnchorDeps {
   config: MediaConfig;
   metrics: Registry;
   live: LiveCalls;
+  spool: RecordingSpool;
 }
 
 /** Every recording metric except the pool's (created at feature start, exported from the first scrape). */
@@ -276,20 +278,21 @@ export class AnchoredCall implements AnchoredMedia {
       return { status: 'unrecorded', reason: this.#failure ?? 'recording_not_started' };
     }
     const entry = this.deps.numbers.get(this.req.number);
+    const req = {
+      id: this.recordingId,
+      customerId: this.req.customerId,
+      region: this.req.region,
+      callId: this.req.callId,
+      number: this.req.number,
+      startedAt: this.#startedAt ?? new Date(),
+      channels: this.req.settings.channels,
+      retention: entry?.retention ?? { policy: '30d' as const },
+    };
     const started = process.hrtime.bigint();
     let lastError = '';
     for (let attempt = 1; attempt <= this.deps.config.fetchAttempts; attempt++) {
       try {
-        const stored = await this.deps.store.store(file, {
-          id: this.recordingId,
-          customerId: this.req.customerId,
-          region: this.req.region,
-          callId: this.req.callId,
-          number: this.req.number,
-          startedAt: this.#startedAt ?? new Date(),
-          channels: this.req.settings.channels,
-          retention: entry?.retention ?? { policy: '30d' },
-        });
+        const stored = await this.deps.store.store(file, req);
         this.m.store.observe(Number(process.hrtime.bigint() - started) / 1e9);
         await this.deps.store.deleteSource(file).catch((err: Error) => {
           this.m.sourceLeft.inc();
@@ -316,12 +319,27 @@ export class AnchoredCall implements AnchoredMedia {
           await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
       }
     }
-    // The file stays on the media server (named after the recording id) for an operator to recover.
-    this.m.outcomes.inc({ outcome: 'failed' });
-    log.error(
-      { callId: this.req.callId, recordingId: this.recordingId, server: this.slot.name, err: lastError },
-      'recording could not be stored; left on the media server',
-    );
-    return { status: 'failed', reason: 'store_failed' };
+    // Not lost: the audio stays on the media server and the job is retried until it is stored.
+    try {
+      this.deps.spool.add(this.slot.name, this.#file, req);
+      this.m.outcomes.inc({ outcome: 'deferred' });
+      log.warn(
+        { callId: this.req.callId, recordingId: this.recordingId, server: this.slot.name, err: lastError },
+        'recording not stored yet; queued for retry',
+      );
+      return { status: 'recorded', reason: 'store_deferred', recordingId: this.recordingId };
+    } catch (err) {
+      this.m.outcomes.inc({ outcome: 'failed' });
+      log.error(
+        {
+          callId: this.req.callId,
+          recordingId: this.recordingId,
+          server: this.slot.name,
+          err: (err as Error).message,
+        },
+        'recording could not be stored or queued; left on the media server',
+      );
+      return { status: 'failed', reason: 'store_failed' };
+    }
   }
 }

@@ -9,6 +9,8 @@ import { MediaPool, poolMetrics } from './media-pool.js';
 import { FsMediaAnchor, metricsOf } from './recording-anchor.js';
 import { recordingControlRoutes } from './recording-control.routes.js';
 import { RecordingStore } from './recording-store.js';
+import { RecordingSpool } from './recording-spool.js';
+import path from 'node:path';
 
 export interface RecordingHandle extends FeatureHandle {
   anchor: MediaAnchor | undefined;
@@ -73,7 +75,18 @@ export const recordingFeature: Feature = {
         envelope: ctx.envelope,
         safetyBufferHours: ctx.config.retention.safetyBufferHours,
       });
+      const spool = new RecordingSpool({
+        dir:
+          cfg.spoolDir ||
+          path.join(ctx.config.records.spoolDir || path.join(ctx.dataDir, 'spool'), 'recordings'),
+        store,
+        servers: cfg.servers,
+        intervalMs: cfg.replayIntervalMs,
+        log,
+        metrics: ctx.metrics,
+      });
       anchor = new FsMediaAnchor({
+        spool,
         pool: thePool,
         store,
         numbers: ctx.numbers,
@@ -84,6 +97,7 @@ export const recordingFeature: Feature = {
       // After the call flow has drained (its stop steps release every anchored call).
       ctx.lifecycle.onStop('flush', 'media-servers', () => {
         closed = true;
+        spool.close();
         thePool.close();
         srf.disconnect();
       });
