@@ -18,7 +18,7 @@ import type { Registry } from 'prom-client';
 import type { MediaConfig } from '../config/index.js';
 import type { NumberCache } from '../cache/number-cache.js';
 import { Errors } from '../platform/errors.js';
-import { counter, histogram } from '../platform/metrics.js';
+import { counter, gauge, histogram } from '../platform/metrics.js';
 import type {
   AnchoredMedia,
   ControlAction,
@@ -28,7 +28,7 @@ import type {
 } from './anchor.types.js';
 import type { FsEndpoint } from './fsmrf.js';
 import type { MediaPool, MediaServerSlot } from './media-pool.js';
-import type { RecordingStore } from './recording-store.js';
+import { RecordingGone, type RecordingStore } from './recording-store.js';
 import type { LiveCalls } from './live-calls.js';
 import type { RecordingSpool } from './recording-spool.js';
 
@@ -70,6 +70,16 @@ export function metricsOf(metrics: Registry) {
       'recording_control_total',
       'live recording control requests by action and outcome',
       ['action', 'outcome'],
+    ),
+    pending: gauge(
+      metrics,
+      'recording_store_pending',
+      'recordings queued for a retried store (their audio still on the media server)',
+    ),
+    lost: counter(
+      metrics,
+      'recording_store_lost_total',
+      'queued recordings whose audio was gone from the media server when retried',
     ),
     sourceLeft: counter(
       metrics,
@@ -314,6 +324,14 @@ export class AnchoredCall implements AnchoredMedia {
         return { status: 'recorded', recordingId: stored.id };
       } catch (err) {
         lastError = (err as Error).message;
+        if (err instanceof RecordingGone) {
+          this.m.outcomes.inc({ outcome: 'failed' });
+          log.error(
+            { callId: this.req.callId, server: this.slot.name },
+            'recording lost: the media server no longer has it',
+          );
+          return { status: 'failed', reason: 'recording_lost' };
+        }
         log.warn({ callId: this.req.callId, attempt, err: lastError }, 'storing the recording failed');
         if (attempt < this.deps.config.fetchAttempts)
           await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));

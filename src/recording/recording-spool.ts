@@ -8,8 +8,8 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { MediaServerConfig } from '../config/index.js';
-import { gauge } from '../platform/metrics.js';
-import type { RecordingStore, StoreRequest } from './recording-store.js';
+import { counter, gauge } from '../platform/metrics.js';
+import { RecordingGone, type RecordingStore, type StoreRequest } from './recording-store.js';
 
 interface Job {
   server: string;
@@ -22,6 +22,7 @@ export class RecordingSpool {
   readonly #timer: NodeJS.Timeout;
   #running = false;
   readonly #pending;
+  readonly #lost;
 
   constructor(
     private readonly deps: {
@@ -38,6 +39,11 @@ export class RecordingSpool {
       deps.metrics,
       'recording_store_pending',
       'recordings waiting on the media server to be stored (their store failed; retried)',
+    );
+    this.#lost = counter(
+      deps.metrics,
+      'recording_store_lost_total',
+      'queued recordings whose audio was gone from the media server when retried',
     );
     this.#pending.set(this.#jobs().length);
     this.#timer = setInterval(() => void this.replay(), deps.intervalMs);
@@ -91,6 +97,16 @@ export class RecordingSpool {
         try {
           await this.deps.store.store(file, { ...job.req, startedAt: new Date(job.req.startedAt) });
         } catch (err) {
+          if (err instanceof RecordingGone) {
+            // Nothing left to store (the media server restarted): the job ends, loudly.
+            this.deps.log.error(
+              { recordingId: job.req.id, callId: job.req.callId, server: job.server },
+              'spooled recording lost: the media server no longer has it',
+            );
+            this.#lost.inc();
+            unlinkSync(jobFile);
+            continue;
+          }
           this.deps.log.warn(
             { recordingId: job.req.id, err: (err as Error).message },
             'spooled recording still not stored',

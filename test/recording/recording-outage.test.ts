@@ -2,8 +2,11 @@
 // fails, the job is queued (metadata only; the audio stays on the media server), and once the
 // database is back the recording is stored, its row inserted and the media server's copy deleted.
 import t from 'tap';
+import { Registry } from 'prom-client';
+import { RecordingSpool } from '../../src/recording/recording-spool.js';
+import { RecordingStore } from '../../src/recording/recording-store.js';
 import type { RecordingHandle } from '../../src/recording/recording.feature.js';
-import { secret } from '../support/config.js';
+import { secret, tempDir } from '../support/config.js';
 import { createDatabase, pgUrl, PG_HOST, PG_PORT } from '../support/services.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 import { startTestApp } from '../support/app.js';
@@ -83,4 +86,41 @@ t.test('region database down when the call ends: queued, then stored when it is 
   });
   const wav = parseWav(res.rawPayload);
   t.ok(channelRms(wav, 0) > 500 && channelRms(wav, 1) > 2000, 'both channels carry their side');
+});
+
+t.test('a queued recording whose audio is gone from the media server ends, counted', async (t) => {
+  const fs = await startFreeSwitch();
+  t.teardown(() => fs.close());
+  const app = await startTestApp(t, {});
+  const metrics = new Registry();
+  const dir = tempDir(t, 'rec-spool');
+  const server = mediaConfig(fs, { appPort: 0, secret: '' }).servers[0]!;
+  const spool = new RecordingSpool({
+    dir,
+    store: new RecordingStore({
+      router: app.stores.router,
+      objects: app.objects,
+      envelope: app.envelope,
+      safetyBufferHours: 24,
+    }),
+    servers: [server as never],
+    intervalMs: 60_000,
+    log: app.log,
+    metrics,
+  });
+  t.teardown(() => spool.close());
+  spool.add('fs1', 'gone.wav', {
+    id: '7f1d0c1e-58a4-4a0e-9d8e-2f4f6f0d9a11',
+    customerId: '8e0c2c3a-1d1b-4c39-9a55-4b7c8d1e2f30',
+    region: 'NOAM',
+    callId: 'call-1',
+    number: '+12025550199',
+    startedAt: new Date(),
+    channels: 2,
+    retention: { policy: '30d' },
+  });
+  t.equal(spool.size, 1);
+  await spool.replay();
+  t.equal(spool.size, 0, 'the job ends');
+  t.match(await metrics.getSingleMetricAsString('recording_store_lost_total'), / 1$/m, 'counted as lost');
 });
