@@ -39,6 +39,7 @@ export const recordingFeature: Feature = {
       const srf = new Srf();
       let srfConnected = false;
       let closed = false;
+      let warned = false;
       srf.on('connect', () => {
         srfConnected = true;
         log.info('recording connected to drachtio');
@@ -51,6 +52,14 @@ export const recordingFeature: Feature = {
           ? { host: cfg.drachtio.host, port: cfg.drachtio.port, secret: cfg.drachtio.secret.reveal() }
           : ctx.lookup<{ host: string; port: number; secret: string }>('embeddedEdge');
         if (!target) {
+          // Voice starts the embedded edge after this feature; without it (edge disabled) and without
+          // media.drachtio.secret, fsmrf has no way to FreeSWITCH: say so once, keep waiting.
+          if (!warned && ctx.config.edge.enabled === false) {
+            warned = true;
+            log.error(
+              'media servers configured but no drachtio to reach them: set media.drachtio or enable the edge',
+            );
+          }
           setTimeout(connectSrf, 100).unref();
           return;
         }
