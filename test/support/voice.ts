@@ -108,10 +108,16 @@ export async function addCarrier(
       priority: r.priority ?? 100,
       cost: r.cost ?? 0.01,
     });
-  await waitFor(() => app.plan.snapshot.gateways.some((g) => g.id === gateway.id), {
-    message: 'plan reload with the new gateway',
-    timeoutMs: 45_000,
-  });
+  const routes = (opts.routes ?? []).length;
+  await waitFor(
+    () =>
+      app.plan.snapshot.gateways.some((g) => g.id === gateway.id) &&
+      app.plan.snapshot.routes.filter((r) => r.carrierId === carrier.id).length === routes,
+    {
+      message: 'plan reload with the new gateway and routes',
+      timeoutMs: 45_000,
+    },
+  );
   return { carrier, gateway, port };
 }
 
