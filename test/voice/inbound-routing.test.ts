@@ -9,6 +9,7 @@ import {
   addCarrier,
   addCustomer,
   addNumber,
+  settled,
   startVoiceApp,
   uacKeys,
   voiceScenario,
@@ -99,7 +100,7 @@ t.test('inbound routing', async (t) => {
       calls: 1,
       timeoutMs: 40_000,
     });
-    await Promise.all([first.ready(), second.ready()]);
+    await Promise.all([settled(first), settled(second)]);
     await addNumber(app, cust.id, '+12025550112', {
       destinations: [
         { type: 'sip', uri: `sip:first@127.0.0.1:${first.port}`, timeoutSec: 5 },
@@ -132,7 +133,7 @@ t.test('inbound routing', async (t) => {
       localPort: out.port,
       timeoutMs: 40_000,
     });
-    await gw.ready();
+    await settled(gw);
     await addNumber(app, cust.id, '+12025550113', {
       destinations: [{ type: 'number', e164: '+15552220000', timeoutSec: 10 }],
       strategy: 'sequential',
@@ -155,7 +156,7 @@ t.test('inbound routing', async (t) => {
       calls: 1,
       timeoutMs: 40_000,
     });
-    await callee.ready();
+    await settled(callee);
     await addNumber(
       app,
       cust.id,
@@ -184,7 +185,7 @@ t.test('inbound routing', async (t) => {
       calls: 1,
       timeoutMs: 40_000,
     });
-    await callee2.ready();
+    await settled(callee2);
     await addNumber(
       app,
       cust.id,

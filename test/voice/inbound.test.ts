@@ -8,6 +8,7 @@ import {
   addCustomer,
   addNumber,
   cdrsOf,
+  settled,
   startVoiceApp,
   uacKeys,
   voiceScenario,
@@ -25,7 +26,7 @@ t.test(
 
     // 1. caller hangs up.
     const callee = await startSipp({ scenario: 'uas', calls: 1, timeoutMs: 30_000 });
-    await callee.ready();
+    await settled(callee);
     const number = '+442071838750';
     await addNumber(app, euro.id, number, {
       destinations: [{ type: 'sip', uri: `sip:alice@127.0.0.1:${callee.port}`, timeoutSec: 10 }],
@@ -96,7 +97,7 @@ t.test(
 
     // 2. callee hangs up.
     const callee2 = await startSipp({ scenario: { file: 'test/support/sipp/uas_callee_bye.xml' }, calls: 1 });
-    await callee2.ready();
+    await settled(callee2);
     const number2 = '+442071838751';
     await addNumber(app, euro.id, number2, {
       destinations: [{ type: 'sip', uri: `sip:bob@127.0.0.1:${callee2.port}` }],
