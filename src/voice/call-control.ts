@@ -312,7 +312,7 @@ export class CallControl implements CallFlows {
     };
     this.d.calls.add(active);
     try {
-      m.decision.observe({ direction }, ms(s.receivedAt) / 1000);
+      this.d.policy.metrics.decision.observe({ direction }, ms(s.receivedAt) / 1000);
       const outcome = await bridge.connect(s.targets, s.strategy);
       if (outcome.answered) {
         bridged = outcome.call;
