@@ -4,10 +4,12 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 STAMP := .make
 NPM := npm --loglevel=error --no-fund --no-audit
-# Debian packages the tests drive as real peers or use as validators.
-DEB_PACKAGES := sip-tester:sipp prometheus:promtool docker-compose:docker-compose
+# Debian packages the tests drive as real peers or use as validators. prometheus ships promtool and
+# the server the scrape test starts; kubernetes-client ships kubectl (1.20, kustomize v2: the overlays
+# use `bases` so that v2 and v5 render them alike; a newer kubectl on PATH is used as it is).
+DEB_PACKAGES := sip-tester:sipp prometheus:promtool prometheus:prometheus docker-compose:docker-compose kubernetes-client:kubectl
 
-.PHONY: help install system-deps build run migrate test test-only lint bench docs clean
+.PHONY: help install system-deps build run migrate test test-only lint bench docs dashboards clean
 
 help:
 	@echo "make run    install, build, migrate and start the daemon on the embedded defaults"
@@ -59,6 +61,11 @@ lint: install
 # Regenerates docs/configuration.md from the config schema (a test fails when it is stale).
 docs: install
 	node --import=tsx scripts/config-doc.ts
+
+# Regenerates the Grafana dashboards (deploy/grafana/dashboards/*.json) from scripts/dashboards.ts
+# (a test fails when they are stale).
+dashboards: install
+	node --import=tsx scripts/dashboards.ts
 
 bench: install system-deps build
 	@bash scripts/bench.sh $(BENCH)

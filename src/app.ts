@@ -14,6 +14,7 @@ import { createLogger } from './platform/logger.js';
 import { createRegistry, gauge } from './platform/metrics.js';
 import { Health } from './platform/health.js';
 import { Lifecycle } from './platform/lifecycle.js';
+import { timed, sharedStateTimer, SHARED_STATE_METHODS } from './platform/timed.js';
 import { openStores, type Stores } from './store/stores.js';
 import { openSharedState, type SharedState } from './state/index.js';
 import { InvalidationBus } from './cache/invalidation.js';
@@ -36,7 +37,10 @@ import { seedDemo, type DemoSeed } from './demo/seed.js';
 import type { Feature, FeatureContext } from './feature.js';
 import { contentFeature } from './content/content.feature.js';
 import { retentionFeature } from './retention/retention.feature.js';
+import { recordingFeature } from './recording/recording.feature.js';
 import { voiceFeature } from './voice/voice.feature.js';
+import { messagingFeature } from './messaging/messaging.feature.js';
+import { drainFeature } from './ops/drain.feature.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -79,7 +83,7 @@ export interface StartOptions {
 
 /** Every feature, in start order. */
 export function defaultFeatures(_config: Config): Feature[] {
-  return [contentFeature, retentionFeature, voiceFeature];
+  return [drainFeature, contentFeature, retentionFeature, messagingFeature, recordingFeature, voiceFeature];
 }
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
@@ -94,12 +98,13 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     1,
   );
 
-  const stores = await openStores({ config, log, ...(opts.inMemory ? { inMemory: true } : {}) });
+  const stores = await openStores({ config, log, metrics, ...(opts.inMemory ? { inMemory: true } : {}) });
   health.register('db:control', () => stores.control.ping());
   for (const { db, regions } of stores.router.distinctDatabases())
     health.register(`db:${regions.join('+')}`, () => db.ping());
 
-  const state = await openSharedState(config, log);
+  const rawState = await openSharedState(config, log);
+  const state = timed(rawState, SHARED_STATE_METHODS, sharedStateTimer(metrics, rawState.backend));
   health.register(`shared-state:${state.backend}`, () => state.ping());
 
   const bus = new InvalidationBus(state, log.child({ component: 'cache' }));

@@ -17,12 +17,13 @@ try {
 
 const log = createLogger({ level: config.log.level, instance: config.instance.id });
 let app: App | undefined;
+let exitCode = 0;
 
+// A signal or POST /admin/drain starts the stop; the process exits once it has run (below).
 async function shutdown(signal: string): Promise<void> {
   log.info({ signal }, 'stopping');
-  await app?.stop();
-  log.info('stopped');
-  process.exit(0);
+  if (!app) process.exit(0);
+  await app.stop();
 }
 
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
@@ -30,11 +31,16 @@ process.once('SIGINT', () => void shutdown('SIGINT'));
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled promise rejection'));
 process.on('uncaughtException', (err) => {
   log.fatal({ err }, 'uncaught exception: stopping');
+  exitCode = 1;
   void (app?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
 });
 
 try {
   app = await startApp(config, { log });
+  void app.lifecycle.stopped.then(() => {
+    log.info('stopped');
+    process.exit(exitCode);
+  });
   log.info('ready');
 } catch (err) {
   log.fatal({ err }, 'failed to start');

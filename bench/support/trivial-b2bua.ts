@@ -4,7 +4,6 @@
 // Prints "ready" on stdout once connected.
 import Srf from 'drachtio-srf';
 
- 
 const [port, secret, target] = process.argv.slice(2);
 if (!port || !secret || !target) {
   console.error('usage: trivial-b2bua.ts <app port> <secret> <target uri>');
@@ -27,4 +26,3 @@ process.on('SIGTERM', () => {
   srf.disconnect();
   process.exit(0);
 });
- 

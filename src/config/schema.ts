@@ -2,9 +2,11 @@
 // Sections owned by a feature live next to it in ./sections/ and are composed here.
 import { Type, type Static } from '@sinclair/typebox';
 import { Section, Host, Port, Millis, RegionSchema, SecretRef, REGIONS } from './types.js';
+import { MediaSection } from './sections/media.js';
 import { SbcsSection } from './sections/sbc.js';
 import { CallsSection } from './sections/calls.js';
 import { VoiceSection } from './sections/voice.js';
+import { MessagingSection } from './sections/messaging.js';
 
 const LogSection = Section('Logging (pino, JSON lines on stdout)', {
   level: Type.Union(
@@ -350,6 +352,8 @@ export const ConfigSchema = Type.Object(
     objects: ObjectsSection,
     retention: RetentionSection,
     content: ContentSection,
+    messaging: MessagingSection,
+    media: MediaSection,
     shutdown: ShutdownSection,
     voice: VoiceSection,
   },

@@ -54,6 +54,18 @@ const TABLES: TableSpec[] = [
   { name: 'messages', table: 'message_content', order: ['created_at', 'message_id'], omit: ['body_enc'] },
   { name: 'sip-trunks', table: 'sip_trunks', order: ['created_at', 'id'], omit: ['digest_ha1_enc'] },
   { name: 'caller-ids', table: 'verified_caller_ids', order: ['verified_at', 'e164'] },
+  {
+    name: 'outbound-queue',
+    table: 'sms_outbound',
+    order: ['created_at', 'message_id'],
+    omit: ['body_enc', 'locked_by', 'locked_until'],
+  },
+  {
+    name: 'message-deliveries',
+    table: 'message_outbox',
+    order: ['created_at', 'id'],
+    omit: ['payload_enc', 'locked_by', 'locked_until'],
+  },
   { name: 'audit-log', table: 'audit_log', order: ['at', 'id'] },
 ];
 

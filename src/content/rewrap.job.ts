@@ -27,6 +27,8 @@ export const SEALED_COLUMNS: readonly {
   { db: 'region', table: 'message_content', key: 'message_id', column: 'body_enc' },
   { db: 'control', table: 'smpp_binds', key: 'id', column: 'password_enc' },
   { db: 'region', table: 'sip_trunks', key: 'id', column: 'digest_ha1_enc' },
+  { db: 'region', table: 'sms_outbound', key: 'message_id', column: 'body_enc' },
+  { db: 'region', table: 'message_outbox', key: 'id', column: 'payload_enc' },
 ];
 
 export interface RewrapDeps {

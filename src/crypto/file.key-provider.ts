@@ -50,7 +50,16 @@ export class FileKeyProvider implements KeyProvider {
       return last;
     }
     if (!this.create) throw new Error(`no key for ring ${ring} in ${this.dir}`);
-    return this.rotate(ring);
+    try {
+      return await this.rotate(ring);
+    } catch (err) {
+      // Concurrent first uses of a ring race to create v1: the loser uses the winner's key.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const created = (await this.versions(ring)).at(-1);
+      if (!created) throw err;
+      this.#current.set(ring, { version: created, readAt: Date.now() });
+      return created;
+    }
   }
 
   async rotate(ring: string): Promise<string> {

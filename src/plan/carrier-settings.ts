@@ -90,6 +90,12 @@ export const SmsCarrierSettingsSchema = Type.Object(
       description: 'how the aggregator writes message ids in receipts (normalised before matching)',
     }),
     supportsAlphanumericSender: Type.Boolean({ default: true }),
+    mmsTokenSha256: Type.Optional(
+      Type.String({
+        pattern: '^[0-9a-f]{64}$',
+        description: 'SHA-256 (hex) of the bearer token the aggregator sends with inbound MMS',
+      }),
+    ),
   },
   { additionalProperties: true, default: {} },
 );

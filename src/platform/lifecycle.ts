@@ -14,11 +14,28 @@ export interface StopStep {
   run(signal: AbortSignal): Promise<void> | void;
 }
 
+export type LifecycleState = 'running' | Phase | 'stopped';
+
 export class Lifecycle {
   readonly #steps: Record<Phase, StopStep[]> = { intake: [], drain: [], flush: [] };
   #stopping: Promise<void> | undefined;
+  #state: LifecycleState = 'running';
+  #stoppingSince: number | undefined;
+  #resolveStopped!: () => void;
+  /** Resolves once stop() has run every step, whoever started it (a signal, POST /admin/drain). */
+  readonly stopped: Promise<void> = new Promise((resolve) => (this.#resolveStopped = resolve));
 
   constructor(private readonly log: Logger) {}
+
+  /** running, then the phase being run (intake, drain, flush), then stopped. */
+  get state(): LifecycleState {
+    return this.#state;
+  }
+
+  /** Milliseconds since stop() was called; undefined while running. */
+  get stoppingForMs(): number | undefined {
+    return this.#stoppingSince === undefined ? undefined : Date.now() - this.#stoppingSince;
+  }
 
   onStop(phase: Phase, name: string, run: StopStep['run']): void {
     this.#steps[phase].push({ name, run });
@@ -30,7 +47,13 @@ export class Lifecycle {
 
   /** Runs every step; the drain phase is cut short (signal aborted) when graceMs passes. */
   stop(graceMs: number): Promise<void> {
-    this.#stopping ??= this.#run(graceMs);
+    if (!this.#stopping) {
+      this.#stoppingSince = Date.now();
+      this.#stopping = this.#run(graceMs).finally(() => {
+        this.#state = 'stopped';
+        this.#resolveStopped();
+      });
+    }
     return this.#stopping;
   }
 
@@ -39,6 +62,7 @@ export class Lifecycle {
     const timer = setTimeout(() => grace.abort(new Error('grace period over')), graceMs);
     timer.unref();
     for (const phase of PHASES) {
+      this.#state = phase;
       for (const step of this.#steps[phase]) {
         const started = Date.now();
         try {

@@ -116,6 +116,19 @@ export class RecordsWriter {
         [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       ),
     };
+    // Every series of a served region exists from the start (at 0), so rate() and alerts on them
+    // work before the first spool or dead letter, and dashboards show the region at once.
+    for (const region of opts.router.served()) {
+      this.#m.queued.set({ region }, 0);
+      this.#m.spoolFiles.set({ region }, 0);
+      this.#m.down.set({ region }, 0);
+      for (const kind of opts.kinds) {
+        this.#m.written.inc({ kind: kind.name, region, path: 'direct' }, 0);
+        this.#m.written.inc({ kind: kind.name, region, path: 'replay' }, 0);
+        this.#m.spooled.inc({ kind: kind.name, region }, 0);
+        this.#m.dead.inc({ kind: kind.name, region }, 0);
+      }
+    }
   }
 
   /** Replays whatever an earlier process left in the spool. */
@@ -129,6 +142,7 @@ export class RecordsWriter {
         continue;
       }
       const files = await this.#spool.list(region);
+      this.#m.spoolFiles.set({ region }, files.length);
       if (files.length > 0) {
         this.#log.info({ region, batches: files.length }, 'spool found at start: replaying');
         this.#scheduleReplay(this.#queue(region as Region), 0);

@@ -92,6 +92,11 @@ export class RetentionSweeper {
         [0.01, 0.05, 0.25, 1, 5, 30, 120, 600],
       ),
     };
+    // Every series exists from the start (at 0): rate() and the retention alerts need no first event.
+    for (const kind of ['recording', 'message_content', 'sip_trace', 'audit_record', 'cold_export'])
+      this.#m.deleted.inc({ kind }, 0);
+    for (const action of ['created', 'dropped', 'exported']) this.#m.partitions.inc({ action }, 0);
+    for (const result of ['ok', 'error', 'skipped']) this.#m.runs.inc({ result }, 0);
   }
 
   /** Sweeps on a timer until stop(). The first sweep starts at once. */

@@ -10,6 +10,8 @@ import { PgliteHost } from './pglite.db.js';
 import { migrate } from './migrate.js';
 import { ensureMonthlyPartitions } from './partitions.js';
 import { RegionRouter } from './region-router.js';
+import type { Registry } from '../platform/metrics.js';
+import { timed, dbTimer, DB_METHODS } from '../platform/timed.js';
 
 export interface Stores {
   control: Db;
@@ -24,6 +26,8 @@ export interface OpenStoresOptions {
   now?: () => Date;
   /** Embedded only: keep PGlite in memory (tests). */
   inMemory?: boolean;
+  /** When given, every database call is timed (db_query_duration_seconds{db, op}). */
+  metrics?: Registry;
 }
 
 export async function openStores({
@@ -31,7 +35,9 @@ export async function openStores({
   log,
   now = () => new Date(),
   inMemory,
+  metrics,
 }: OpenStoresOptions): Promise<Stores> {
+  const instrument = (db: Db): Db => (metrics ? timed(db, DB_METHODS, dbTimer(metrics, db.label)) : db);
   const { databases } = config;
   const configured = REGIONS.filter((r) => databases.regions[r] !== undefined);
   let control: Db;
@@ -45,20 +51,22 @@ export async function openStores({
       'no databases configured: using embedded PGlite for control plane and every region',
     );
     const host = await PgliteHost.open(dir);
-    control = host.handle('control');
-    for (const r of REGIONS) regions.set(r, host.handle(r));
+    control = instrument(host.handle('control'));
+    for (const r of REGIONS) regions.set(r, instrument(host.handle(r)));
   } else {
     if (!databases.control)
       throw new Error('databases.control is required when regional databases are configured');
     const open = (label: string, c: NonNullable<typeof databases.control>) =>
-      new PostgresDb({
-        label,
-        connectionString: c.url.reveal(),
-        poolSize: c.poolSize,
-        connectTimeoutMs: c.connectTimeoutMs,
-        statementTimeoutMs: c.statementTimeoutMs,
-        applicationName: `routing-core/${config.instance.id}`,
-      });
+      instrument(
+        new PostgresDb({
+          label,
+          connectionString: c.url.reveal(),
+          poolSize: c.poolSize,
+          connectTimeoutMs: c.connectTimeoutMs,
+          statementTimeoutMs: c.statementTimeoutMs,
+          applicationName: `routing-core/${config.instance.id}`,
+        }),
+      );
     control = open('control', databases.control);
     for (const r of configured)
       regions.set(r, open(r, databases.regions[r] as NonNullable<typeof databases.control>));

@@ -55,6 +55,8 @@ export const voiceFeature: Feature = {
         metrics: ctx.metrics,
       });
       log.info({ sipPort: edge.sipPort, appPort: edge.appPort }, 'embedded edge started');
+      // Recording's fsmrf sends its INVITEs to FreeSWITCH through the embedded edge too.
+      ctx.provide('embeddedEdge', { host: config.edge.appHost, port: edge.appPort, secret });
       endpoints.push({
         name: config.calls.edgeSbc.name,
         region: config.instance.region,

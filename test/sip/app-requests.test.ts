@@ -54,7 +54,7 @@ t.test('OPTIONS from the app to the network and from the network to the app', as
     incoming += 1;
     res.send(200, { headers: { Allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS' } });
   });
-   
+
   const status = await new Promise<number>((resolve, reject) => {
     (srf as any).request(
       `sip:service@127.0.0.1:${target.port}`,
@@ -65,7 +65,7 @@ t.test('OPTIONS from the app to the network and from the network to the app', as
       },
     );
   });
-   
+
   t.equal(status, 200, 'the app got 200 for its OPTIONS');
   t.equal((await target.done).exitCode, 0, 'the target answered it');
   const caller = await runSipp({

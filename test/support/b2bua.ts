@@ -12,7 +12,6 @@ export interface B2buaCounters {
   cancelled: number;
 }
 
- 
 export function attachB2bua(srf: SrfApp, targets: () => string[]): B2buaCounters {
   const counters: B2buaCounters = {
     invites: 0,
@@ -63,4 +62,3 @@ export function attachB2bua(srf: SrfApp, targets: () => string[]): B2buaCounters
   });
   return counters;
 }
- 

@@ -22,7 +22,6 @@ export interface HarnessResult {
   readonly log: string[];
 }
 
- 
 export function runHarnessApp(o: HarnessOptions): Promise<HarnessResult> {
   return new Promise((resolve) => {
     const srf: any = new Srf();
@@ -222,4 +221,3 @@ export function runHarnessApp(o: HarnessOptions): Promise<HarnessResult> {
     }
   });
 }
- 

@@ -1,7 +1,6 @@
 // drachtio-srf in tests: connect to an edge and wait for the authenticate reply, disconnect.
 import Srf from 'drachtio-srf';
 
- 
 export interface SrfDialog {
   readonly id: string;
   on(event: 'destroy' | 'modify', fn: (...args: any[]) => void): void;
@@ -44,7 +43,6 @@ export interface SrfApp {
   on(event: string, fn: (...args: any[]) => void): void;
   connect(opts: Record<string, unknown>): void;
 }
- 
 
 export interface Connected {
   readonly srf: SrfApp;
