@@ -12,7 +12,12 @@ import { startEdge, type RunningEdge } from '../../../src/edge/index.js';
 import { CDR, MDR } from '../../../src/records/index.js';
 import { clusterConfig } from '../../support/cluster.js';
 import { startTestApp } from '../../support/app.js';
+import { tempDir } from '../../support/config.js';
+import { FileKeyProvider } from '../../../src/crypto/file.key-provider.js';
 import { addCustomer, makeCdr, makeMdr } from '../../support/records.js';
+import type { VoiceHandle } from '../../../src/voice/voice.feature.js';
+import { callTraffic } from './voice-traffic.js';
+import { messageTraffic, FAST_MESSAGING } from './message-traffic.js';
 
 export interface TrafficContext {
   t: Test;
@@ -118,17 +123,63 @@ export const edgeTraffic: TrafficStep = {
       }),
     ]).finally(() => clearTimeout(timer));
     ctx.t.match(response, /^SIP\/2\.0 \d{3} /, 'the edge answered OPTIONS');
+    // A request without Call-ID: the edge rejects it as malformed (edge_sip_rejected_total).
+    socket.send(options.replace(/^Call-ID: .*\r\n/m, ''), sipPort, '127.0.0.1');
+    const rejected = async () =>
+      /^edge_sip_rejected_total\{/m.test(
+        await ctx.app.metrics.getSingleMetricAsString('edge_sip_rejected_total'),
+      );
+    for (let i = 0; i < 100 && !(await rejected()); i++) await new Promise((r) => setTimeout(r, 50));
+    ctx.t.ok(await rejected(), 'the edge counted the malformed request');
   },
 };
 
-/** The traffic every test of test/ops/ drives, in order. Voice and messaging add theirs here. */
-export const TRAFFIC: TrafficStep[] = [apiTraffic, recordsTraffic, edgeTraffic];
+/** Retention: a sweep has completed (retention_oldest_overdue_seconds is measured by a sweep). */
+export const retentionTraffic: TrafficStep = {
+  name: 'retention',
+  async run(ctx) {
+    const swept = async () =>
+      /^retention_oldest_overdue_seconds\{/m.test(
+        await ctx.app.metrics.getSingleMetricAsString('retention_oldest_overdue_seconds'),
+      );
+    for (let i = 0; i < 300 && !(await swept()); i++) await new Promise((r) => setTimeout(r, 100));
+    ctx.t.ok(await swept(), 'a retention sweep completed');
+  },
+};
+
+/** The traffic every test of test/ops/ drives, in order. */
+export const TRAFFIC: TrafficStep[] = [
+  apiTraffic,
+  recordsTraffic,
+  retentionTraffic,
+  edgeTraffic,
+  callTraffic,
+  messageTraffic,
+];
 
 /** A daemon on real PostgreSQL and Redis that has carried every step of `steps`. */
 export async function loadedDaemon(t: Test, steps: TrafficStep[] = TRAFFIC): Promise<TrafficContext> {
   const shared = await clusterConfig(t, ['NOAM', 'EURO']);
-  const app = await startTestApp(t, { ...shared, instance: { id: 'ops-1' } } as never);
+  // Region keys as production has them (a KMS or a mounted secret): made here, never on demand.
+  const keyDir = tempDir(t, 'keys');
+  const keys = new FileKeyProvider(keyDir, false);
+  for (const ring of ['control', 'NOAM', 'EURO']) await keys.rotate(ring);
+  const app = await startTestApp(t, {
+    ...shared,
+    crypto: { ...shared.crypto, keyDir },
+    ...FAST_MESSAGING,
+    instance: { id: 'ops-1' },
+    // The daemon's own embedded edge, as `make run` starts it: voice drives it over the app protocol.
+    edge: { enabled: true, sipPort: 0, appPort: 0 },
+    records: { flushIntervalMs: 5 },
+    retention: { sweepIntervalMs: 1000 },
+  } as never);
   const ctx: TrafficContext = { t, app, operatorKey: '' };
+  const voice = app.features.voice as VoiceHandle | undefined;
+  if (voice?.edge) {
+    await voice.pool.waitConnected(15_000);
+    ctx.edge = { sipPort: voice.edge.sipPort, appPort: voice.edge.appPort };
+  }
   // Steps run on the owning test: what they start (an edge, a sipp) lives as long as the daemon.
   for (const step of steps) {
     try {
