@@ -119,6 +119,28 @@ const DASHBOARDS: DashboardSpec[] = [
         ],
       },
       {
+        title: 'Recording',
+        panels: [
+          {
+            title: 'Media servers up',
+            targets: [[`max by (server) (media_server_up{${J}})`, '{{server}}']],
+            description: 'Alert RoutingCoreMediaServerDown',
+          },
+          {
+            title: 'Media server sessions',
+            targets: [[`max by (server) (media_server_sessions{${J}})`, '{{server}}']],
+          },
+          {
+            title: 'Recordings per hour by outcome',
+            targets: [
+              [`sum by (outcome) (increase(recordings_total{${J}}[1h]))`, '{{outcome}}'],
+              [`sum by (reason) (increase(calls_unrecorded_total{${J}}[1h]))`, 'unrecorded: {{reason}}'],
+            ],
+            description: 'Alerts RoutingCoreRecordingsNotStored, RoutingCoreCallsUnrecorded',
+          },
+        ],
+      },
+      {
         title: 'SIP edge',
         panels: [
           {

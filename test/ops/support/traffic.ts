@@ -12,6 +12,10 @@ import { startEdge, type RunningEdge } from '../../../src/edge/index.js';
 import { CDR, MDR } from '../../../src/records/index.js';
 import { clusterConfig } from '../../support/cluster.js';
 import { startTestApp } from '../../support/app.js';
+import { startFreeSwitch, type FreeSwitchStandIn } from '../../support/freeswitch/freeswitch.js';
+import { mediaConfig } from '../../support/recording.js';
+import { waitFor } from '../../support/wait.js';
+import type { RecordingHandle } from '../../../src/recording/recording.feature.js';
 import { tempDir } from '../../support/config.js';
 import { FileKeyProvider } from '../../../src/crypto/file.key-provider.js';
 import { addCustomer, makeCdr, makeMdr } from '../../support/records.js';
@@ -24,6 +28,8 @@ export interface TrafficContext {
   app: App;
   /** An operator key (set by the api step). */
   operatorKey: string;
+  /** The media server (FreeSWITCH stand-in) the recording feature anchors recorded calls on. */
+  media?: FreeSwitchStandIn;
   /** The SBC the daemon drives: its own embedded edge, or one this module started on its registry. */
   edge?: { sipPort: number; appPort: number; secret?: string };
 }
@@ -164,7 +170,11 @@ export async function loadedDaemon(t: Test, steps: TrafficStep[] = TRAFFIC): Pro
   const keyDir = tempDir(t, 'keys');
   const keys = new FileKeyProvider(keyDir, false);
   for (const ring of ['control', 'NOAM', 'EURO']) await keys.rotate(ring);
+  // A media server for recorded calls: the FreeSWITCH stand-in, reached through the embedded edge.
+  const media = await startFreeSwitch({ heartbeatMs: 500 });
+  t.teardown(() => media.close());
   const app = await startTestApp(t, {
+    media: { ...mediaConfig(media, { appPort: 0, secret: '' }), drachtio: {} },
     ...shared,
     crypto: { ...shared.crypto, keyDir },
     ...FAST_MESSAGING,
@@ -174,7 +184,10 @@ export async function loadedDaemon(t: Test, steps: TrafficStep[] = TRAFFIC): Pro
     records: { flushIntervalMs: 5 },
     retention: { sweepIntervalMs: 1000 },
   } as never);
-  const ctx: TrafficContext = { t, app, operatorKey: '' };
+  const ctx: TrafficContext = { t, app, operatorKey: '', media };
+  const recording = app.features.recording as RecordingHandle | undefined;
+  if (recording?.pool)
+    await waitFor(() => recording.pool?.slots[0]?.state === 'up', { message: 'media server connected' });
   const voice = app.features.voice as VoiceHandle | undefined;
   if (voice?.edge) {
     await voice.pool.waitConnected(15_000);

@@ -73,6 +73,35 @@ export const callTraffic: TrafficStep = {
     const rec = await caller('+12025550303', voiceScenario(t, 'uac.xml'));
     t.equal(rec.exitCode, 0, `call to a recorded number answered ${rec.errors}`);
     await recorded.done;
+    const [recordedCdr] = await waitCdr(app, 'NOAM', '+12025550303');
+    t.ok(recordedCdr?.recording_status, `recording outcome in the CDR: ${recordedCdr?.recording_status}`);
+
+    // The media server refuses: the call goes on, unrecorded (calls_unrecorded_total).
+    if (ctx.media) {
+      ctx.media.refuseInvites = true;
+      const refused = await startSipp({
+        scenario: voiceScenario(t, 'uas_answer.xml'),
+        calls: 1,
+        timeoutMs: 40_000,
+      });
+      await refused.ready();
+      await addNumber(
+        app,
+        customer.id,
+        '+12025550304',
+        {
+          destinations: [{ type: 'sip', uri: `sip:pbx@127.0.0.1:${refused.port}`, timeoutSec: 10 }],
+          strategy: 'sequential',
+        },
+        { recording: { enabled: true, channels: 2 } },
+      );
+      const unrec = await caller('+12025550304', voiceScenario(t, 'uac.xml'));
+      t.equal(unrec.exitCode, 0, `call goes on when the media server refuses ${unrec.errors}`);
+      await refused.done;
+      ctx.media.refuseInvites = false;
+      const [cdr] = await waitCdr(app, 'NOAM', '+12025550304');
+      t.equal(cdr?.recording_status, 'unrecorded', 'the CDR says unrecorded');
+    }
 
     // Forwarded to a number: the first carrier refuses, the call fails over to the second.
     const refuse = await startSipp({
