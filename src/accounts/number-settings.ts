@@ -75,7 +75,14 @@ export const RecordingSettingsSchema = Type.Object(
   {
     enabled: Type.Boolean({ default: false }),
     consentPrompt: Type.Optional(
-      Type.String({ maxLength: 512, description: 'prompt played before recording starts' }),
+      Type.String({
+        maxLength: 512,
+        // One FreeSWITCH playback token (sound file on the media server, tone_stream://, or a URL);
+        // the recording anchor checks the same rule before anything reaches the event socket.
+        pattern: '^[A-Za-z0-9_./:%=@+,-]{1,512}$',
+        description:
+          'prompt played to both parties before recording starts: a sound file on the media server, tone_stream://… or a URL',
+      }),
     ),
     channels: Type.Union([Type.Literal(1), Type.Literal(2)], {
       default: 2,

@@ -18,7 +18,7 @@ import type { Registry } from 'prom-client';
 import type { MediaConfig } from '../config/index.js';
 import type { NumberCache } from '../cache/number-cache.js';
 import { Errors } from '../platform/errors.js';
-import { counter, histogram } from '../platform/metrics.js';
+import { counter, gauge, histogram } from '../platform/metrics.js';
 import type {
   AnchoredMedia,
   ControlAction,
@@ -28,8 +28,9 @@ import type {
 } from './anchor.types.js';
 import type { FsEndpoint } from './fsmrf.js';
 import type { MediaPool, MediaServerSlot } from './media-pool.js';
-import type { RecordingStore } from './recording-store.js';
+import { RecordingGone, type RecordingStore } from './recording-store.js';
 import type { LiveCalls } from './live-calls.js';
+import type { RecordingSpool } from './recording-spool.js';
 
 /** What FreeSWITCH's playback may be given from a number's settings: one token, no control bytes. */
 export function playablePrompt(prompt: string): boolean {
@@ -43,6 +44,7 @@ export interface AnchorDeps {
   config: MediaConfig;
   metrics: Registry;
   live: LiveCalls;
+  spool: RecordingSpool;
 }
 
 /** Every recording metric except the pool's (created at feature start, exported from the first scrape). */
@@ -68,6 +70,16 @@ export function metricsOf(metrics: Registry) {
       'recording_control_total',
       'live recording control requests by action and outcome',
       ['action', 'outcome'],
+    ),
+    pending: gauge(
+      metrics,
+      'recording_store_pending',
+      'recordings queued for a retried store (their audio still on the media server)',
+    ),
+    lost: counter(
+      metrics,
+      'recording_store_lost_total',
+      'queued recordings whose audio was gone from the media server when retried',
     ),
     sourceLeft: counter(
       metrics,
@@ -276,20 +288,21 @@ export class AnchoredCall implements AnchoredMedia {
       return { status: 'unrecorded', reason: this.#failure ?? 'recording_not_started' };
     }
     const entry = this.deps.numbers.get(this.req.number);
+    const req = {
+      id: this.recordingId,
+      customerId: this.req.customerId,
+      region: this.req.region,
+      callId: this.req.callId,
+      number: this.req.number,
+      startedAt: this.#startedAt ?? new Date(),
+      channels: this.req.settings.channels,
+      retention: entry?.retention ?? { policy: '30d' as const },
+    };
     const started = process.hrtime.bigint();
     let lastError = '';
     for (let attempt = 1; attempt <= this.deps.config.fetchAttempts; attempt++) {
       try {
-        const stored = await this.deps.store.store(file, {
-          id: this.recordingId,
-          customerId: this.req.customerId,
-          region: this.req.region,
-          callId: this.req.callId,
-          number: this.req.number,
-          startedAt: this.#startedAt ?? new Date(),
-          channels: this.req.settings.channels,
-          retention: entry?.retention ?? { policy: '30d' },
-        });
+        const stored = await this.deps.store.store(file, req);
         this.m.store.observe(Number(process.hrtime.bigint() - started) / 1e9);
         await this.deps.store.deleteSource(file).catch((err: Error) => {
           this.m.sourceLeft.inc();
@@ -311,17 +324,40 @@ export class AnchoredCall implements AnchoredMedia {
         return { status: 'recorded', recordingId: stored.id };
       } catch (err) {
         lastError = (err as Error).message;
+        if (err instanceof RecordingGone) {
+          this.m.outcomes.inc({ outcome: 'failed' });
+          log.error(
+            { callId: this.req.callId, server: this.slot.name },
+            'recording lost: the media server no longer has it',
+          );
+          return { status: 'failed', reason: 'recording_lost' };
+        }
         log.warn({ callId: this.req.callId, attempt, err: lastError }, 'storing the recording failed');
         if (attempt < this.deps.config.fetchAttempts)
           await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
       }
     }
-    // The file stays on the media server (named after the recording id) for an operator to recover.
-    this.m.outcomes.inc({ outcome: 'failed' });
-    log.error(
-      { callId: this.req.callId, recordingId: this.recordingId, server: this.slot.name, err: lastError },
-      'recording could not be stored; left on the media server',
-    );
-    return { status: 'failed', reason: 'store_failed' };
+    // Not lost: the audio stays on the media server and the job is retried until it is stored.
+    try {
+      this.deps.spool.add(this.slot.name, this.#file, req);
+      this.m.outcomes.inc({ outcome: 'deferred' });
+      log.warn(
+        { callId: this.req.callId, recordingId: this.recordingId, server: this.slot.name, err: lastError },
+        'recording not stored yet; queued for retry',
+      );
+      return { status: 'recorded', reason: 'store_deferred', recordingId: this.recordingId };
+    } catch (err) {
+      this.m.outcomes.inc({ outcome: 'failed' });
+      log.error(
+        {
+          callId: this.req.callId,
+          recordingId: this.recordingId,
+          server: this.slot.name,
+          err: (err as Error).message,
+        },
+        'recording could not be stored or queued; left on the media server',
+      );
+      return { status: 'failed', reason: 'store_failed' };
+    }
   }
 }

@@ -48,6 +48,11 @@ export function callUuid(callId: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }
 
+/** The media server no longer has the file (restarted, or deleted): retrying cannot help. */
+export class RecordingGone extends Error {
+  override name = 'RecordingGone';
+}
+
 export class RecordingStore {
   constructor(
     private readonly deps: {
@@ -63,6 +68,7 @@ export class RecordingStore {
   async store(file: RecordingFile, req: StoreRequest): Promise<StoredRecording> {
     const url = new URL(encodeURIComponent(file.name), file.filesUrl);
     const res = await fetch(url, { headers: { authorization: `Bearer ${file.token}` } });
+    if (res.status === 404) throw new RecordingGone('the media server no longer has the recording');
     if (res.status !== 200 || !res.body)
       throw new Error(`file service answered ${res.status} for the recording`);
     let size = 0;

@@ -9,6 +9,8 @@ import { MediaPool, poolMetrics } from './media-pool.js';
 import { FsMediaAnchor, metricsOf } from './recording-anchor.js';
 import { recordingControlRoutes } from './recording-control.routes.js';
 import { RecordingStore } from './recording-store.js';
+import { RecordingSpool } from './recording-spool.js';
+import path from 'node:path';
 
 export interface RecordingHandle extends FeatureHandle {
   anchor: MediaAnchor | undefined;
@@ -37,6 +39,7 @@ export const recordingFeature: Feature = {
       const srf = new Srf();
       let srfConnected = false;
       let closed = false;
+      let warned = false;
       srf.on('connect', () => {
         srfConnected = true;
         log.info('recording connected to drachtio');
@@ -49,6 +52,14 @@ export const recordingFeature: Feature = {
           ? { host: cfg.drachtio.host, port: cfg.drachtio.port, secret: cfg.drachtio.secret.reveal() }
           : ctx.lookup<{ host: string; port: number; secret: string }>('embeddedEdge');
         if (!target) {
+          // Voice starts the embedded edge after this feature; without it (edge disabled) and without
+          // media.drachtio.secret, fsmrf has no way to FreeSWITCH: say so once, keep waiting.
+          if (!warned && ctx.config.edge.enabled === false) {
+            warned = true;
+            log.error(
+              'media servers configured but no drachtio to reach them: set media.drachtio or enable the edge',
+            );
+          }
           setTimeout(connectSrf, 100).unref();
           return;
         }
@@ -73,7 +84,18 @@ export const recordingFeature: Feature = {
         envelope: ctx.envelope,
         safetyBufferHours: ctx.config.retention.safetyBufferHours,
       });
+      const spool = new RecordingSpool({
+        dir:
+          cfg.spoolDir ||
+          path.join(ctx.config.records.spoolDir || path.join(ctx.dataDir, 'spool'), 'recordings'),
+        store,
+        servers: cfg.servers,
+        intervalMs: cfg.replayIntervalMs,
+        log,
+        metrics: ctx.metrics,
+      });
       anchor = new FsMediaAnchor({
+        spool,
         pool: thePool,
         store,
         numbers: ctx.numbers,
@@ -84,6 +106,7 @@ export const recordingFeature: Feature = {
       // After the call flow has drained (its stop steps release every anchored call).
       ctx.lifecycle.onStop('flush', 'media-servers', () => {
         closed = true;
+        spool.close();
         thePool.close();
         srf.disconnect();
       });

@@ -18,7 +18,12 @@ export class PrefixIndex<T> {
       merged = m;
     }
     // Plain code-unit order: the default sort of strings, without a comparator call per comparison.
-    const sorted = [...merged.keys()].sort();
+    // The plan is read ORDER BY prefix, so the keys usually arrive sorted: checked in one pass.
+    const sorted = [...merged.keys()];
+    let inOrder = true;
+    for (let i = 1; i < sorted.length && inOrder; i++)
+      inOrder = (sorted[i - 1] as string) < (sorted[i] as string);
+    if (!inOrder) sorted.sort();
     this.#prefixes = sorted;
     this.#values = sorted.map((p) => merged.get(p) as T);
     this.#parent = new Int32Array(sorted.length);

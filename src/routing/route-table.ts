@@ -39,20 +39,24 @@ export interface PlanInput {
   countries?: ReadonlyMap<string, VoiceCountry>;
 }
 
-interface Entry {
-  carrier: Carrier;
-  route: Route;
-  gateways: readonly Gateway[];
-}
+const byPolicy = (carriers: ReadonlyMap<string, Carrier>) => (a: Route, b: Route) => {
+  const ca = carriers.get(a.carrierId) as Carrier;
+  const cb = carriers.get(b.carrierId) as Carrier;
+  return (
+    ca.tier - cb.tier ||
+    a.priority - b.priority ||
+    a.cost - b.cost ||
+    (ca.name < cb.name ? -1 : ca.name > cb.name ? 1 : 0)
+  );
+};
 
-const byPolicy = (a: Entry, b: Entry) =>
-  a.carrier.tier - b.carrier.tier ||
-  a.route.priority - b.route.priority ||
-  a.route.cost - b.route.cost ||
-  (a.carrier.name < b.carrier.name ? -1 : a.carrier.name > b.carrier.name ? 1 : 0);
+const NO_GATEWAYS: readonly Gateway[] = [];
 
 export class RouteTable {
-  readonly #index: PrefixIndex<Entry[]>;
+  // Per prefix, the routes in policy order (route objects of the plan: nothing copied per route).
+  readonly #index: PrefixIndex<Route[]>;
+  readonly #carriers: ReadonlyMap<string, Carrier>;
+  readonly #gateways: ReadonlyMap<string, readonly Gateway[]>;
   readonly #countries: ReadonlyMap<string, VoiceCountry>;
   readonly buildMs: number;
 
@@ -61,22 +65,27 @@ export class RouteTable {
     const gatewaysOf = new Map<string, Gateway[]>();
     for (const g of plan.gateways) {
       if (g.direction === 'inbound') continue;
-      const list = gatewaysOf.get(g.carrierId) ?? [];
-      list.push(g);
-      gatewaysOf.set(g.carrierId, list);
+      const list = gatewaysOf.get(g.carrierId);
+      if (list) list.push(g);
+      else gatewaysOf.set(g.carrierId, [g]);
     }
     for (const list of gatewaysOf.values()) list.sort((a, b) => a.priority - b.priority);
-    const byPrefix = new Map<string, Entry[]>();
+    const usable = (id: string) => {
+      const c = plan.carriers.get(id);
+      return c !== undefined && c.status === 'active' && c.category !== 'sms_aggregator';
+    };
+    const byPrefix = new Map<string, Route[]>();
     for (const route of plan.routes) {
-      if (route.kind !== 'voice') continue;
-      const carrier = plan.carriers.get(route.carrierId);
-      if (!carrier || carrier.status !== 'active' || carrier.category === 'sms_aggregator') continue;
-      const list = byPrefix.get(route.prefix) ?? [];
-      list.push({ carrier, route, gateways: gatewaysOf.get(carrier.id) ?? [] });
-      byPrefix.set(route.prefix, list);
+      if (route.kind !== 'voice' || !usable(route.carrierId)) continue;
+      const list = byPrefix.get(route.prefix);
+      if (list) list.push(route);
+      else byPrefix.set(route.prefix, [route]);
     }
-    for (const list of byPrefix.values()) list.sort(byPolicy);
+    const order = byPolicy(plan.carriers);
+    for (const list of byPrefix.values()) if (list.length > 1) list.sort(order);
     this.#index = new PrefixIndex(byPrefix);
+    this.#carriers = plan.carriers;
+    this.#gateways = gatewaysOf;
     this.#countries = plan.countries ?? new Map();
     this.buildMs = performance.now() - started;
   }
@@ -96,24 +105,20 @@ export class RouteTable {
     const licensed: RouteCandidate[] = [];
     const others: RouteCandidate[] = [];
     const skipped: SelectResult['skipped'] = [];
-    for (const e of hit.value) {
-      if (ctx.excludeCarriers?.has(e.carrier.id)) {
-        skipped.push({ carrierId: e.carrier.id, reason: 'excluded' });
+    for (const route of hit.value) {
+      if (ctx.excludeCarriers?.has(route.carrierId)) {
+        skipped.push({ carrierId: route.carrierId, reason: 'excluded' });
         continue;
       }
-      const up = ctx.isUp ? e.gateways.filter(ctx.isUp) : e.gateways;
+      const all = this.#gateways.get(route.carrierId) ?? NO_GATEWAYS;
+      const up = ctx.isUp ? all.filter(ctx.isUp) : all;
       if (up.length === 0) {
-        skipped.push({ carrierId: e.carrier.id, reason: 'gateways_down' });
+        skipped.push({ carrierId: route.carrierId, reason: 'gateways_down' });
         continue;
       }
-      const first =
-        requiresLicensed && e.carrier.licensed && e.carrier.countries.includes(ctx.country as string);
-      (first ? licensed : others).push({
-        carrier: e.carrier,
-        route: e.route,
-        gateways: up,
-        licensedFirst: first,
-      });
+      const carrier = this.#carriers.get(route.carrierId) as Carrier;
+      const first = requiresLicensed && carrier.licensed && carrier.countries.includes(ctx.country as string);
+      (first ? licensed : others).push({ carrier, route, gateways: up, licensedFirst: first });
     }
     return { prefix: hit.prefix, candidates: licensed.concat(others), skipped };
   }

@@ -1,6 +1,6 @@
 // The routing decision as the call handlers use it: the route table rebuilt from each plan snapshot,
 // the risk list from the configuration, the number cache for DIDs, gateway health for selection;
-// each decision timed (voice_routing_decision_seconds) and each refusal counted.
+// each decision timed (voice_policy_decision_seconds) and each refusal counted.
 import type { Logger } from 'pino';
 import type { PlanCache, PlanSnapshot } from '../plan/plan-cache.js';
 import type { Carrier, Gateway } from '../plan/plan.repo.js';

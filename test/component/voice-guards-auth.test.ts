@@ -284,7 +284,9 @@ t.test('carrier gateways recognised by source address, port and transport', asyn
     port: 5060,
     transport: 'udp',
   });
-  await waitFor(() => a.plan.snapshot.gateways.length === 4, { message: 'plan reloaded' });
+  await waitFor(() => a.plan.snapshot.gateways.filter((g) => g.carrierId === c.id).length === 4, {
+    message: 'plan reloaded',
+  });
   const r = new CarrierRecognizer(a.plan.snapshot);
   t.equal(
     r.match({ address: '192.0.2.10', port: 41234, transport: 'udp' })?.carrier.name,

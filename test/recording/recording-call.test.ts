@@ -46,12 +46,13 @@ function b2bua(
   handle: RecordingHandle,
   calleePort: number,
   customer: { id: string; e164: string },
+  settings: RecordingSettings = RECORD,
 ): AnchoredB2bua {
   return attachRecordingB2bua(
     srf,
     () => handle.anchor!,
     () => `sip:callee@127.0.0.1:${calleePort}`,
-    () => ({ customerId: customer.id, region: 'NOAM', number: customer.e164, settings: RECORD }),
+    () => ({ customerId: customer.id, region: 'NOAM', number: customer.e164, settings }),
   );
 }
 
@@ -198,3 +199,69 @@ t.test('live pause and resume through another instance', async (t) => {
     'each control audited',
   );
 });
+
+t.test(
+  'a consent prompt is played to both parties before they are bridged and recorded (mono)',
+  async (t) => {
+    const { fs, edge, app, handle } = await setup(t);
+    const settings: RecordingSettings = {
+      enabled: true,
+      channels: 1,
+      consentPrompt: 'ivr/ivr-recording_notice.wav',
+    };
+    const customer = await adminCustomer(app, 'Consent', 'NOAM', '+12025550115', settings);
+    const { srf } = await connectSrf(edge.appPort, edge.secret);
+    t.teardown(() => srf.disconnect());
+    const callee = await startToneCallee(t, 8);
+    const calls = b2bua(srf, handle, callee.port, customer, settings);
+    const caller = await runSpeechCaller(edge.sipPort, customer.e164, 3000);
+    t.equal(caller.exitCode, 0);
+    await waitFor(() => calls.outcomes.length === 1, { timeoutMs: 30_000 });
+    const outcome = calls.outcomes[0]!.outcome;
+    t.equal(outcome.status, 'recorded', JSON.stringify(outcome));
+
+    // On the wire: playback on both channels, then uuid_bridge, then record_session.
+    const sent = fs.frames.filter((f) => f.dir === 'app->FS').map((f) => ({ conn: f.conn, bytes: f.bytes }));
+    const playbacks = sent.filter((f) =>
+      /execute-app-name: playback\nexecute-app-arg: ivr\/ivr-recording_notice.wav\n/.test(f.bytes),
+    );
+    t.equal(new Set(playbacks.map((p) => p.conn)).size, 2, 'the prompt played on both legs');
+    const at = (re: RegExp) => sent.findIndex((f) => re.test(f.bytes));
+    const lastPlayback = Math.max(...playbacks.map((p) => sent.indexOf(p)));
+    t.ok(lastPlayback < at(/^api uuid_bridge /), 'bridged after the prompt');
+    t.ok(at(/^api uuid_bridge /) < at(/execute-app-name: record_session/), 'recorded after the bridge');
+    t.equal(at(/RECORD_STEREO/), -1, 'one channel: no RECORD_STEREO');
+
+    const res = await app.api.inject({
+      method: 'GET',
+      url: `/v1/recordings/${outcome.recordingId}/content`,
+      headers: { authorization: `Bearer ${customer.key}` },
+    });
+    const wav = parseWav(res.rawPayload);
+    t.equal(wav.channels, 1, 'a mono recording');
+    t.ok(channelRms(wav, 0) > 1000, `the mix carries audio (rms ${channelRms(wav, 0).toFixed(0)})`);
+    const { rows } = await app.stores.router
+      .region('NOAM')
+      .query<{ channels: number }>('SELECT channels FROM recordings WHERE id = $1', [outcome.recordingId]);
+    t.equal(rows[0]?.channels, 1);
+
+    // A prompt that is not one playback token is refused by the API and never sent to the media server.
+    const refused = await call(app, 'POST', '/v1/numbers', customer.op, {
+      e164: '+12025550116',
+      customerId: customer.id,
+      recording: { enabled: true, channels: 2, consentPrompt: 'x\nexecute-app-name: hangup' },
+    });
+    t.equal(refused.status, 400, 'the API rejects a prompt with control characters');
+    const bad = await handle.anchor!.anchor({
+      callId: 'bad-prompt',
+      customerId: customer.id,
+      region: 'NOAM',
+      direction: 'inbound',
+      number: customer.e164,
+      settings: { enabled: true, channels: 2, consentPrompt: 'x\nexecute-app-name: hangup' },
+      callerSdp: 'v=0\r\n',
+      log: app.log,
+    });
+    t.same(bad, { unrecorded: 'consent_prompt_invalid' });
+  },
+);

@@ -73,5 +73,11 @@ export const MediaSection = Section('Call recording through FreeSWITCH media ser
     default: 3,
     description: 'attempts to take a finished recording off the media server and store it',
   }),
+  spoolDir: Type.String({
+    default: '',
+    description:
+      'where recordings whose store failed are queued (metadata only; the audio stays on the media server); empty means <records spool>/recordings',
+  }),
+  replayIntervalMs: Millis('how often queued recordings are retried', 5000, 50),
 });
 export type MediaConfig = Static<typeof MediaSection>;

@@ -32,8 +32,8 @@ export function policyMetrics(registry: Registry) {
     ),
     decision: histogram(
       registry,
-      'voice_routing_decision_seconds',
-      'Routing decision time (normalise, number lookup or carrier selection, risk check)',
+      'voice_policy_decision_seconds',
+      'Pure routing decision time in RoutingDecider (normalise, number lookup or carrier selection, risk check)',
       ['direction'],
       [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01],
     ),

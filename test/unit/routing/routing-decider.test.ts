@@ -54,8 +54,8 @@ t.test('decisions follow the plan, use carrier conventions, and are measured', a
     normalize: 'missing_tech_prefix',
   });
   const text = await registry.metrics();
-  t.match(text, /voice_routing_decision_seconds_count\{direction="outbound"\} 3/);
-  t.match(text, /voice_routing_decision_seconds_count\{direction="inbound"\} 2/);
+  t.match(text, /voice_policy_decision_seconds_count\{direction="outbound"\} 3/);
+  t.match(text, /voice_policy_decision_seconds_count\{direction="inbound"\} 2/);
   t.match(text, /voice_policy_rejections_total\{reason="risk_premium_rate"\} 1/);
   t.match(text, /voice_policy_rejections_total\{reason="bad_number"\} 1/);
 });
