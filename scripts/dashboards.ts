@@ -289,7 +289,7 @@ const DASHBOARDS: DashboardSpec[] = [
           },
           {
             title: 'Routing decision p99',
-            targets: [[p99('voice_routing_decision_seconds', 'direction'), '{{direction}}']],
+            targets: [[p99('voice_policy_decision_seconds', 'direction'), '{{direction}}']],
             unit: 's',
           },
           {
