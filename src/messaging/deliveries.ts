@@ -21,6 +21,7 @@ import { mediaContext, mediaItems } from '../content/content-refs.js';
 import { claimOutbox, insertOutbox, type OutboxRow } from './messages.repo.js';
 import { signPayload, customerSigningKey } from './signing.js';
 import type { MessagingMetrics } from './metrics.js';
+import { WebhookClient } from './http-post.js';
 
 export interface DeliveryRequest {
   messageId: string;
@@ -61,8 +62,14 @@ export class Deliveries {
   #active = 0;
   readonly #running = new Set<Promise<void>>();
   readonly #mail: Transporter;
+  readonly #http: WebhookClient;
+  readonly #delivered = new Map<
+    Db,
+    { ids: string[]; done: Promise<void>; timer: NodeJS.Timeout | undefined }
+  >();
 
   constructor(private readonly d: DeliveryDeps) {
+    this.#http = new WebhookClient(d.config.delivery.concurrency);
     const mc = d.config.mail;
     this.#mail = nodemailer.createTransport({
       host: mc.host,
@@ -76,6 +83,31 @@ export class Deliveries {
 
   signingKeyOf(customerId: string): string {
     return customerSigningKey(this.d.signingKey, customerId);
+  }
+
+  /** Seals a delivery's payload and builds its row, claimed by this instance; the caller inserts it. */
+  async prepare(region: Region, r: DeliveryRequest): Promise<Claimed> {
+    const id = randomUUID();
+    const payloadEnc = await this.d.envelope.seal(
+      region,
+      Buffer.from(JSON.stringify(r.payload)),
+      outboxContext(id),
+    );
+    return {
+      region,
+      payload: r.payload,
+      row: {
+        id,
+        message_id: r.messageId,
+        customer_id: r.customerId,
+        channel: r.channel,
+        event: r.event,
+        target: r.target,
+        payload_enc: payloadEnc,
+        attempts: 1,
+        created_at: new Date(),
+      },
+    };
   }
 
   /** Writes a delivery in the caller's transaction; with `claim`, this instance attempts it after commit. */
@@ -176,6 +208,7 @@ export class Deliveries {
     clearTimeout(this.#kickTimer);
     await Promise.allSettled([...this.#running]);
     this.#mail.close();
+    this.#http.close();
   }
 
   #track(p: Promise<void>): void {
@@ -205,11 +238,7 @@ export class Deliveries {
       error = (err as Error).message.slice(0, 300);
     }
     if (error === undefined) {
-      await db.query(
-        `UPDATE message_outbox SET state = 'delivered', payload_enc = NULL, delivered_at = now(),
-           locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = $1`,
-        [row.id],
-      );
+      await this.#markDelivered(db, row.id);
       d.m.deliveryAttempts.inc({ channel: row.channel, outcome: 'delivered' });
       d.m.deliveryLatency.observe({ channel: row.channel }, (Date.now() - row.created_at.getTime()) / 1000);
       d.log.info(
@@ -247,6 +276,36 @@ export class Deliveries {
     );
   }
 
+  /**
+   * Successful deliveries are marked in batches (one UPDATE per ~20 ms per database instead of one
+   * per message: half the statements of the hot path). A crash before the flush only means the
+   * delivery is attempted again after its lease: at least once, with the same message id.
+   */
+  #markDelivered(db: Db, id: string): Promise<void> {
+    let batch = this.#delivered.get(db);
+    if (!batch) {
+      let resolve!: () => void;
+      let reject!: (err: Error) => void;
+      const done = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      const created = { ids: [] as string[], done, timer: undefined as NodeJS.Timeout | undefined };
+      created.timer = setTimeout(() => {
+        this.#delivered.delete(db);
+        db.query(
+          `UPDATE message_outbox SET state = 'delivered', payload_enc = NULL, delivered_at = now(),
+             locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = ANY($1::uuid[])`,
+          [created.ids],
+        ).then(() => resolve(), reject);
+      }, 20);
+      batch = created;
+      this.#delivered.set(db, batch);
+    }
+    batch.ids.push(id);
+    return batch.done;
+  }
+
   /** Signed short-lived links to the media of a message (payload.media: [{index, mimeType, size}]). */
   #mediaLinks(region: Region, payload: Record<string, unknown>) {
     const media = (payload.media as { index: number; mimeType: string; size: number }[] | undefined) ?? [];
@@ -263,9 +322,9 @@ export class Deliveries {
     const out = payload.media ? { ...payload, media: this.#mediaLinks(region, payload) } : payload;
     const body = JSON.stringify(out);
     const ts = Math.floor(Date.now() / 1000);
-    const res = await fetch(row.target, {
-      method: 'POST',
-      headers: {
+    const status = await this.#http.post(
+      row.target,
+      {
         'content-type': 'application/json',
         'webhook-id': row.message_id,
         'idempotency-key': row.message_id,
@@ -274,11 +333,9 @@ export class Deliveries {
         'webhook-signature': signPayload(this.signingKeyOf(row.customer_id), ts, body),
       },
       body,
-      signal: AbortSignal.timeout(this.d.config.delivery.timeoutMs),
-      redirect: 'manual',
-    });
-    await res.arrayBuffer().catch(() => undefined);
-    if (res.status < 200 || res.status >= 300) throw new Error(`webhook answered ${res.status}`);
+      this.d.config.delivery.timeoutMs,
+    );
+    if (status < 200 || status >= 300) throw new Error(`webhook answered ${status}`);
   }
 
   async #sendMail(row: OutboxRow, region: Region, payload: Record<string, unknown>): Promise<void> {

@@ -13,6 +13,9 @@ import { encodeGsm } from '../../src/messaging/gsm.js';
 import { SMPP_STATUS } from '../../src/messaging/smpp/raw-codec.js';
 import { verifySignature } from '../../src/messaging/signing.js';
 
+// Bounds for a shared, loaded machine; never a performance assertion.
+t.setTimeout(300_000);
+
 const fast = (smtpPort: number) => ({
   messaging: {
     bind: { enquireLinkMs: 2000, responseTimeoutMs: 2000, reconnectMinMs: 50, reconnectMaxMs: 500 },

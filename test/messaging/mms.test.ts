@@ -9,6 +9,9 @@ import { setupMessaging, startReceiver } from '../support/messaging.js';
 import { startSmtp } from '../support/smtp.js';
 import { waitFor } from '../support/wait.js';
 
+// Bounds for a shared, loaded machine; never a performance assertion.
+t.setTimeout(300_000);
+
 const png = (n: number) =>
   Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(n)]);
 

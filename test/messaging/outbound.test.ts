@@ -7,6 +7,9 @@ import { setupMessaging, startReceiver } from '../support/messaging.js';
 import { waitFor } from '../support/wait.js';
 import { verifySignature } from '../../src/messaging/signing.js';
 
+// Bounds for a shared, loaded machine; never a performance assertion.
+t.setTimeout(300_000);
+
 const fast = {
   messaging: {
     bind: { enquireLinkMs: 2000, responseTimeoutMs: 2000, reconnectMinMs: 50, reconnectMaxMs: 500 },
@@ -172,4 +175,50 @@ t.test('bad input gets precise 400s', async (t) => {
     dlt: { entityId: '1101234567890', templateId: '1107123456789' },
   });
   t.equal(india.status, 202, 'India with DLT ids');
+});
+
+t.test('failover to the next aggregator on a permanent rejection and on bind loss', async (t) => {
+  // agg-1 refuses submit_sm permanently (ESME_RSUBMITFAIL); agg-2 takes the message.
+  const first = await startSmsc({ statusFor: () => 0x45 });
+  const second = await startSmsc();
+  t.teardown(() => first.close());
+  t.teardown(() => second.close());
+  const app = await startTestApp(t, {
+    messaging: { ...fast.messaging, outbound: { ...fast.messaging.outbound, submitWaitMs: 1000 } },
+  } as never);
+  const s = await setupMessaging(t, app, { smscs: [first, second] });
+  const a = await call(app, 'POST', '/v1/messages', s.key, {
+    from: s.number,
+    to: '+447911123456',
+    text: 'rejected first',
+  });
+  t.equal(a.status, 202);
+  await waitFor(
+    async () => (await call(app, 'GET', `/v1/messages/${a.body.id}`, s.key)).body.status === 'sent',
+    {
+      message: 'sent through the second aggregator',
+    },
+  );
+  t.equal((await call(app, 'GET', `/v1/messages/${a.body.id}`, s.key)).body.aggregator, 'agg-2');
+  t.equal(first.submits.length, 1, 'tried on agg-1 once');
+  t.equal(second.submits.length, 1);
+
+  // agg-1's SMSC goes away entirely (no bind can come up): after submitWaitMs, agg-2 again.
+  first.options.statusFor = () => 0;
+  await first.close();
+  const b = await call(app, 'POST', '/v1/messages', s.key, {
+    from: s.number,
+    to: '+447911123456',
+    text: 'bind lost',
+  });
+  await waitFor(
+    async () => (await call(app, 'GET', `/v1/messages/${b.body.id}`, s.key)).body.status === 'sent',
+    {
+      message: 'sent after failover on bind loss',
+    },
+  );
+  t.equal((await call(app, 'GET', `/v1/messages/${b.body.id}`, s.key)).body.aggregator, 'agg-2');
+  const metrics = await app.metrics.metrics();
+  t.match(metrics, /messaging_failovers_total\{[^}]*aggregator="agg-1"[^}]*reason="rejected"[^}]*\} 1/);
+  t.match(metrics, /messaging_failovers_total\{[^}]*aggregator="agg-1"[^}]*reason="no_bind"[^}]*\} 1/);
 });

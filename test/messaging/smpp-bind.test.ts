@@ -8,6 +8,9 @@ import { encodeMessage } from '../../src/messaging/encoding.js';
 import { startSmsc, rawPdu, type TestSmsc } from '../support/smsc.js';
 import { waitFor } from '../support/wait.js';
 
+// Bounds for a shared, loaded machine; never a performance assertion.
+t.setTimeout(300_000);
+
 const log = pino({ level: process.env.TEST_LOG ?? 'silent' });
 
 function bindOptions(smsc: TestSmsc, over: Partial<BindOptions> = {}): BindOptions {

@@ -5,6 +5,7 @@ import { startSmsc } from '../../support/smsc.js';
 import { setupMessaging, startReceiver } from '../../support/messaging.js';
 import { waitFor } from '../../support/wait.js';
 import { secret } from '../../support/config.js';
+import { encodeGsm } from '../../../src/messaging/gsm.js';
 import type { TrafficStep } from './traffic.js';
 
 /** Config overrides that make the messaging loops quick enough for a test. */
@@ -53,7 +54,7 @@ export const messageTraffic: TrafficStep = {
     const status = await smsc.deliver({
       source_addr: '447911123456',
       destination_addr: number.slice(1),
-      short_message: 'ops inbound',
+      short_message: encodeGsm('ops inbound'),
     });
     t.equal(status, 0, 'deliver_sm accepted');
     // To a number nobody owns: refused (messaging_rejected_total).

@@ -153,7 +153,11 @@ export const retentionTraffic: TrafficStep = {
   },
 };
 
-/** The traffic every test of test/ops/ drives, in order. */
+/**
+ * The traffic every test of test/ops/ drives, in order. Messaging's step (outbound with receipt and
+ * status callback, inbound to a webhook, a refused inbound) is in message-traffic.ts, voice's in
+ * voice-traffic.ts.
+ */
 export const TRAFFIC: TrafficStep[] = [
   apiTraffic,
   recordsTraffic,
