@@ -288,11 +288,6 @@ const DASHBOARDS: DashboardSpec[] = [
             targets: [[`sum by (sbc) (increase(voice_sbc_connection_changes_total{${J}}[1h]))`, '{{sbc}}']],
           },
           {
-            title: 'Routing decision p99',
-            targets: [[p99('voice_policy_decision_seconds', 'direction'), '{{direction}}']],
-            unit: 's',
-          },
-          {
             title: 'Calls unrecorded per hour',
             targets: [[`sum by (reason) (increase(calls_unrecorded_total{${J}}[1h]))`, '{{reason}}']],
             description: 'Alert RoutingCoreCallsUnrecorded',

@@ -61,7 +61,7 @@ export const messageTraffic: TrafficStep = {
     await smsc.deliver({
       source_addr: '447911123456',
       destination_addr: '12025550999',
-      short_message: 'nobody',
+      short_message: encodeGsm('nobody'),
     });
     await waitFor(() => hooks.accepted.some((r) => JSON.stringify(r.json).includes('inbound')), {
       timeoutMs: 30_000,
