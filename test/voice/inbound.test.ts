@@ -117,6 +117,31 @@ t.test(
     const [cdr2] = await waitCdr(app, 'EURO', number2);
     t.equal(cdr2?.hangup_by, 'callee');
     t.equal(cdr2?.disposition, 'answered');
+
+    // The call list: newest first, one page at a time, filtered by number, the owner's calls only.
+    const page1 = await call(app, 'GET', '/v1/calls?limit=1', euro.key);
+    t.equal(page1.status, 200);
+    t.same(
+      page1.body.calls.map((c: { id: string }) => c.id),
+      [cdr2?.id],
+      'newest call first',
+    );
+    t.type(page1.body.next, 'string', 'a cursor to the next page');
+    const page2 = await call(app, 'GET', `/v1/calls?limit=1&cursor=${page1.body.next}`, euro.key);
+    t.same(
+      page2.body.calls.map((c: { id: string }) => c.id),
+      [cdr?.id],
+      'the next page has the older call',
+    );
+    const byNumber = await call(app, 'GET', `/v1/calls?number=${encodeURIComponent(number)}`, euro.key);
+    t.same(
+      byNumber.body.calls.map((c: { id: string }) => c.id),
+      [cdr?.id],
+      'filtered by number',
+    );
+    t.same((await call(app, 'GET', '/v1/calls', other.key)).body.calls, [], "no other customer's calls");
+    t.equal((await call(app, 'GET', '/v1/calls?cursor=nonsense', euro.key)).status, 400, 'bad cursor');
+    t.equal((await call(app, 'GET', '/v1/calls?limit=1000', euro.key)).status, 400, 'limit bounded');
   },
 );
 
