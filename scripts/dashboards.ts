@@ -256,15 +256,15 @@ const DASHBOARDS: DashboardSpec[] = [
             unit: 'reqps',
           },
           {
-            title: 'Post-dial delay p50 / p95 by direction',
+            title: 'Post-dial delay p50 / p95 by carrier',
             targets: [
               [
-                `histogram_quantile(0.5, sum by (le, direction) (rate(voice_post_dial_delay_seconds_bucket{${J}}[5m])))`,
-                'p50 {{direction}}',
+                `histogram_quantile(0.5, sum by (le, carrier) (rate(voice_post_dial_delay_seconds_bucket{${J}}[5m])))`,
+                'p50 {{carrier}}',
               ],
               [
-                `histogram_quantile(0.95, sum by (le, direction) (rate(voice_post_dial_delay_seconds_bucket{${J}}[5m])))`,
-                'p95 {{direction}}',
+                `histogram_quantile(0.95, sum by (le, carrier) (rate(voice_post_dial_delay_seconds_bucket{${J}}[5m])))`,
+                'p95 {{carrier}}',
               ],
             ],
             unit: 's',

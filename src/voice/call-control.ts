@@ -323,10 +323,18 @@ export class CallControl implements CallFlows {
       const outcome = await bridge.connect(s.targets, s.strategy);
       if (outcome.answered) {
         bridged = outcome.call;
-        if (record.pddMs !== null) m.pdd.observe({ direction }, record.pddMs / 1000);
+        if (record.pddMs !== null)
+          m.pdd.observe(
+            { direction, carrier: record.carrier ?? s.carrierLabel ?? 'none' },
+            record.pddMs / 1000,
+          );
         await outcome.call.ended;
       } else {
-        if (record.pddMs !== null) m.pdd.observe({ direction }, record.pddMs / 1000);
+        if (record.pddMs !== null)
+          m.pdd.observe(
+            { direction, carrier: record.carrier ?? s.carrierLabel ?? 'none' },
+            record.pddMs / 1000,
+          );
         if (outcome.cancelled) {
           record.end('cancelled', 487, 'caller', 'cancelled');
         } else {

@@ -18,8 +18,8 @@ export function voiceMetrics(r: Registry) {
     pdd: histogram(
       r,
       'voice_post_dial_delay_seconds',
-      'Post-dial delay: INVITE received to first ringing (or answer)',
-      ['direction'],
+      'Post-dial delay: INVITE received to first ringing (or answer), by direction and carrier',
+      ['direction', 'carrier'],
       [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20],
     ),
     attempts: counter(r, 'voice_carrier_attempts_total', 'B-leg attempts to carriers (seizures)', [
