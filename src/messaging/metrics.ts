@@ -34,6 +34,12 @@ export function messagingMetrics(r: Registry) {
       'Delivery receipts by outcome (matched, early, unmatched)',
       ['aggregator', 'outcome'],
     ),
+    regionUnavailable: counter(
+      r,
+      'messaging_region_unavailable_total',
+      'Operations refused or deferred because the region database could not be reached',
+      ['operation'],
+    ),
     bindsUp: gauge(r, 'messaging_binds_up', '1 while the SMPP bind is bound', ['aggregator', 'bind']),
     windowInUse: gauge(r, 'messaging_bind_window_in_use', 'Outstanding submit_sm on the bind', ['bind']),
     throttled: counter(r, 'messaging_throttled_total', 'ESME_RTHROTTLED / ESME_RMSGQFUL answers', ['bind']),
