@@ -76,6 +76,8 @@ export class InboundWriter {
       maxBatch: number;
       /** Statements in flight per database; the rest wait and join the next batch. */
       maxInflight: number;
+      /** Rows of each committed statement. */
+      onCommit?: (rows: number) => void;
     },
   ) {}
 
@@ -105,6 +107,7 @@ export class InboundWriter {
   async #flush(db: Db, batch: Pending[]): Promise<void> {
     try {
       await db.query(SQL, this.#params(batch.map((p) => p.row)));
+      this.o.onCommit?.(batch.length);
       for (const p of batch) p.resolve();
     } catch (err) {
       // A connection failure fails them all (each deliver_sm gets a temporary error); anything else

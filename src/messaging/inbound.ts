@@ -89,6 +89,7 @@ export class InboundService {
       leaseMs: d.config.delivery.leaseMs,
       maxBatch: 200,
       maxInflight: 2,
+      onCommit: (rows) => d.m.inboundBatchRows.observe(rows),
     });
   }
 

@@ -40,6 +40,13 @@ export function messagingMetrics(r: Registry) {
       'Operations refused or deferred because the region database could not be reached',
       ['operation'],
     ),
+    inboundBatchRows: histogram(
+      r,
+      'messaging_inbound_batch_rows',
+      'Inbound messages written per multi-row statement (group commit of concurrent deliver_sm)',
+      [],
+      [1, 2, 5, 10, 25, 50, 100, 200],
+    ),
     bindsUp: gauge(r, 'messaging_binds_up', '1 while the SMPP bind is bound', ['aggregator', 'bind']),
     windowInUse: gauge(r, 'messaging_bind_window_in_use', 'Outstanding submit_sm on the bind', ['bind']),
     throttled: counter(r, 'messaging_throttled_total', 'ESME_RTHROTTLED / ESME_RMSGQFUL answers', ['bind']),
