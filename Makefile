@@ -62,10 +62,11 @@ lint: install
 docs: install
 	node --import=tsx scripts/config-doc.ts
 
-# Regenerates the Grafana dashboards (deploy/grafana/dashboards/*.json) from scripts/dashboards.ts
-# (a test fails when they are stale).
+# Regenerates the Grafana dashboards (deploy/grafana/dashboards/*.json) from scripts/dashboards.ts and
+# the Kubernetes PrometheusRule from deploy/prometheus/alerts.yaml (tests fail when they are stale).
 dashboards: install
 	node --import=tsx scripts/dashboards.ts
+	node --import=tsx scripts/prometheus-rule.ts
 
 bench: install system-deps build
 	@bash scripts/bench.sh $(BENCH)

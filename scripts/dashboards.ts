@@ -78,6 +78,69 @@ const DASHBOARDS: DashboardSpec[] = [
         ],
       },
       {
+        title: 'Calls',
+        panels: [
+          {
+            title: 'Calls ended per second by disposition',
+            targets: [[rate('voice_calls_total', 'direction, disposition'), '{{direction}} {{disposition}}']],
+            unit: 'reqps',
+          },
+          {
+            title: 'Calls in progress',
+            targets: [[`sum by (direction) (voice_active_calls{${J}})`, '{{direction}}']],
+          },
+          {
+            title: 'Calls refused before routing, per second',
+            targets: [[rate('voice_rejections_total', 'reason'), '{{reason}}']],
+            unit: 'reqps',
+          },
+        ],
+      },
+      {
+        title: 'Messages',
+        panels: [
+          {
+            title: 'Messages per second by status',
+            targets: [[rate('messaging_messages_total', 'direction, status'), '{{direction}} {{status}}']],
+            unit: 'reqps',
+          },
+          {
+            title: 'SMPP binds up',
+            targets: [
+              [`sum(messaging_binds_up{${J}})`, 'up'],
+              [`count(messaging_binds_up{${J}})`, 'configured'],
+            ],
+          },
+          {
+            title: 'Oldest undelivered webhook or mail',
+            targets: [[`max by (channel) (messaging_oldest_undelivered_seconds{${J}})`, '{{channel}}']],
+            unit: 's',
+          },
+        ],
+      },
+      {
+        title: 'Recording',
+        panels: [
+          {
+            title: 'Media servers up',
+            targets: [[`max by (server) (media_server_up{${J}})`, '{{server}}']],
+            description: 'Alert RoutingCoreMediaServerDown',
+          },
+          {
+            title: 'Media server sessions',
+            targets: [[`max by (server) (media_server_sessions{${J}})`, '{{server}}']],
+          },
+          {
+            title: 'Recordings per hour by outcome',
+            targets: [
+              [`sum by (outcome) (increase(recordings_total{${J}}[1h]))`, '{{outcome}}'],
+              [`sum by (reason) (increase(calls_unrecorded_total{${J}}[1h]))`, 'unrecorded: {{reason}}'],
+            ],
+            description: 'Alerts RoutingCoreRecordingsNotStored, RoutingCoreCallsUnrecorded',
+          },
+        ],
+      },
+      {
         title: 'SIP edge',
         panels: [
           {
@@ -144,6 +207,192 @@ const DASHBOARDS: DashboardSpec[] = [
         ],
       },
       { title: 'Saturation', panels: saturation.map((p) => ({ ...p, w: 8 })) },
+    ],
+  },
+  {
+    uid: 'rc-carriers',
+    title: 'Routing core: carriers',
+    description:
+      'Answer-seizure ratio, average call duration, post-dial delay and failovers per carrier; SBCs',
+    rows: [
+      {
+        title: 'Quality per carrier',
+        panels: [
+          {
+            title: 'ASR (answered / attempts, 15 min)',
+            targets: [
+              [
+                `sum by (carrier) (rate(voice_carrier_answered_total{${J}}[15m])) / sum by (carrier) (rate(voice_carrier_attempts_total{${J}}[15m]))`,
+                '{{carrier}}',
+              ],
+            ],
+            unit: 'percentunit',
+            description: 'Alert RoutingCoreCarrierAsrCollapse below half the daily level',
+          },
+          {
+            title: 'ACD (average call duration, 1 h)',
+            targets: [
+              [
+                `sum by (carrier) (rate(voice_carrier_call_duration_seconds_total{${J}}[1h])) / sum by (carrier) (rate(voice_carrier_answered_total{${J}}[1h]))`,
+                '{{carrier}}',
+              ],
+            ],
+            unit: 's',
+          },
+          {
+            title: 'Attempts (seizures) per second',
+            targets: [[rate('voice_carrier_attempts_total', 'carrier'), '{{carrier}}']],
+            unit: 'reqps',
+          },
+          {
+            title: 'Failovers per second by carrier left and why',
+            targets: [[rate('voice_failovers_total', 'carrier, outcome'), '{{carrier}} {{outcome}}']],
+            unit: 'reqps',
+            description: 'Alert RoutingCoreFailoverStorm above 30% of attempts',
+          },
+          {
+            title: 'Calls ended per second by carrier and disposition',
+            targets: [[rate('voice_calls_total', 'carrier, disposition'), '{{carrier}} {{disposition}}']],
+            unit: 'reqps',
+          },
+          {
+            title: 'Post-dial delay p50 / p95 by direction',
+            targets: [
+              [
+                `histogram_quantile(0.5, sum by (le, direction) (rate(voice_post_dial_delay_seconds_bucket{${J}}[5m])))`,
+                'p50 {{direction}}',
+              ],
+              [
+                `histogram_quantile(0.95, sum by (le, direction) (rate(voice_post_dial_delay_seconds_bucket{${J}}[5m])))`,
+                'p95 {{direction}}',
+              ],
+            ],
+            unit: 's',
+          },
+        ],
+      },
+      {
+        title: 'SBCs and routing',
+        panels: [
+          {
+            title: 'SBC connected (instances)',
+            targets: [[`sum by (sbc) (voice_sbc_connected{${J}})`, '{{sbc}}']],
+            description: 'Alert RoutingCoreSbcDisconnected when no instance is connected',
+          },
+          {
+            title: 'SBCs drained',
+            targets: [[`sum by (sbc) (voice_sbc_draining{${J}})`, '{{sbc}}']],
+          },
+          {
+            title: 'SBC connection changes per hour',
+            targets: [[`sum by (sbc) (increase(voice_sbc_connection_changes_total{${J}}[1h]))`, '{{sbc}}']],
+          },
+          {
+            title: 'Calls unrecorded per hour',
+            targets: [[`sum by (reason) (increase(calls_unrecorded_total{${J}}[1h]))`, '{{reason}}']],
+            description: 'Alert RoutingCoreCallsUnrecorded',
+          },
+          {
+            title: 'Calls refused per second by reason',
+            targets: [[rate('voice_rejections_total', 'reason'), '{{reason}}']],
+            unit: 'reqps',
+          },
+        ],
+      },
+    ],
+  },
+  {
+    uid: 'rc-messaging',
+    title: 'Routing core: messaging',
+    description: 'SMS/MMS traffic, SMPP binds, receipts, webhook and mail deliveries',
+    rows: [
+      {
+        title: 'Traffic',
+        panels: [
+          {
+            title: 'Messages per second by direction and status',
+            targets: [[rate('messaging_messages_total', 'direction, status'), '{{direction}} {{status}}']],
+            unit: 'reqps',
+          },
+          {
+            title: 'Messages per second by aggregator',
+            targets: [
+              [rate('messaging_messages_total', 'aggregator', `${J},direction="outbound"`), '{{aggregator}}'],
+            ],
+            unit: 'reqps',
+          },
+          {
+            title: 'Refused per second by reason',
+            targets: [[rate('messaging_rejected_total', 'direction, reason'), '{{direction}} {{reason}}']],
+            unit: 'reqps',
+          },
+        ],
+      },
+      {
+        title: 'SMPP',
+        panels: [
+          {
+            title: 'Binds up',
+            targets: [[`sum by (aggregator, bind) (messaging_binds_up{${J}})`, '{{aggregator}} {{bind}}']],
+            description: 'Alert RoutingCoreSmppBindDown',
+          },
+          {
+            title: 'Submit latency p99 by aggregator',
+            targets: [[p99('messaging_submit_seconds', 'aggregator'), '{{aggregator}}']],
+            unit: 's',
+          },
+          {
+            title: 'Receipt latency p50 / p95',
+            targets: [
+              [
+                `histogram_quantile(0.5, sum by (le, aggregator) (rate(messaging_receipt_seconds_bucket{${J}}[15m])))`,
+                'p50 {{aggregator}}',
+              ],
+              [
+                `histogram_quantile(0.95, sum by (le, aggregator) (rate(messaging_receipt_seconds_bucket{${J}}[15m])))`,
+                'p95 {{aggregator}}',
+              ],
+            ],
+            unit: 's',
+          },
+          {
+            title: 'Receipts per second by outcome',
+            targets: [
+              [rate('messaging_receipts_total', 'aggregator, outcome'), '{{aggregator}} {{outcome}}'],
+            ],
+            unit: 'reqps',
+            description: 'Alert RoutingCoreReceiptsNotArriving',
+          },
+        ],
+      },
+      {
+        title: 'Deliveries (webhook, mail)',
+        panels: [
+          {
+            title: 'Delivery attempts per second by outcome',
+            targets: [
+              [rate('messaging_delivery_attempts_total', 'channel, outcome'), '{{channel}} {{outcome}}'],
+            ],
+            unit: 'reqps',
+          },
+          {
+            title: 'Delivery latency p95',
+            targets: [
+              [
+                `histogram_quantile(0.95, sum by (le, channel) (rate(messaging_delivery_seconds_bucket{${J}}[5m])))`,
+                '{{channel}}',
+              ],
+            ],
+            unit: 's',
+          },
+          {
+            title: 'Oldest undelivered',
+            targets: [[`max by (channel) (messaging_oldest_undelivered_seconds{${J}})`, '{{channel}}']],
+            unit: 's',
+            description: 'Alert RoutingCoreWebhookBacklog above 15 minutes',
+          },
+        ],
+      },
     ],
   },
   {

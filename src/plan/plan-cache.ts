@@ -58,7 +58,22 @@ export class PlanCache {
     this.#listeners.add(listener);
   }
 
-  async load(): Promise<void> {
+  /**
+   * Reloads run one after another: two overlapping reads could finish out of order and leave the
+   * older plan installed after a newer one (a route added just now missing until the next change).
+   */
+  load(): Promise<void> {
+    const next = this.#loading.then(
+      () => this.#load(),
+      () => this.#load(),
+    );
+    this.#loading = next.catch(() => undefined);
+    return next;
+  }
+
+  #loading: Promise<void> = Promise.resolve();
+
+  async #load(): Promise<void> {
     const started = Date.now();
     const rows = await readPlan(this.control);
     this.install(rows);

@@ -27,7 +27,7 @@ import type {
 } from './call-types.js';
 import type { SbcConnection } from './sbc/sbc-connection.js';
 import type { Srf, SrfRequest, SrfResponse } from './sbc/srf-types.js';
-import { pinningDecision } from './pinning.js';
+import { pinningFor } from './pinning.js';
 
 const ms = (from: bigint): number => Number(process.hrtime.bigint() - from) / 1e6;
 
@@ -136,13 +136,20 @@ export class CallControl implements CallFlows {
     };
     if (number.status === 'suspended') return refuse(cfg.suspendedStatus, 'suspended');
     if (number.status === 'pending_kyc') return refuse(cfg.pendingKycStatus, 'pending-kyc');
-    const pin = pinningDecision(cfg.pinning, number, sbc, this.d.sbcs());
-    if (pin.action === 'refuse') return refuse(cfg.pinning.refuseStatus, pin.reason);
-    if (pin.action === 'redirect') {
+    const pin = pinningFor({
+      cfg: cfg.pinning,
+      mode: this.d.config.voice.pinning,
+      plan: this.d.policy.snapshot,
+      number,
+      at: sbc,
+      sbcs: this.d.sbcs(),
+    });
+    if (!pin.ok && pin.action === 'refuse') return refuse(pin.status, `pinned-${pin.reason}`);
+    if (!pin.ok && pin.action === 'redirect') {
       this.d.metrics.rejections.inc({ reason: 'pinning-redirect' });
-      res.send(302, { headers: { Contact: `<sip:${e164}@${pin.target}>` } });
-      record.traceOut('A', 'SIP/2.0 302 Moved Temporarily', { Contact: `<sip:${e164}@${pin.target}>` });
-      record.end('rejected', 302, 'system', pin.reason);
+      res.send(302, { headers: { Contact: `<${pin.contact}>` } });
+      record.traceOut('A', 'SIP/2.0 302 Moved Temporarily', { Contact: `<${pin.contact}>` });
+      record.end('rejected', 302, 'system', `pinning-redirect-${pin.target}`);
       this.writeRecord(record, 'inbound', known.carrier.name);
       return;
     }
@@ -312,7 +319,7 @@ export class CallControl implements CallFlows {
     };
     this.d.calls.add(active);
     try {
-      m.decision.observe({ direction }, ms(s.receivedAt) / 1000);
+      this.d.policy.metrics.decision.observe({ direction }, ms(s.receivedAt) / 1000);
       const outcome = await bridge.connect(s.targets, s.strategy);
       if (outcome.answered) {
         bridged = outcome.call;

@@ -13,6 +13,14 @@ import type { SbcConnection } from './sbc/sbc-connection.js';
 import type { Srf, SrfRequest, SrfResponse } from './sbc/srf-types.js';
 import type { RejectionReason } from './guards/policy-metrics.js';
 
+const LIMIT_REASONS = new Set<RejectionReason>([
+  'customer_concurrency',
+  'customer_cps',
+  'spend_velocity',
+  'carrier_concurrency',
+  'carrier_cps',
+]);
+
 export class OutboundCalls {
   constructor(
     private readonly d: CallControlDeps,
@@ -30,7 +38,8 @@ export class OutboundCalls {
     const sipCallId = req.get('call-id');
     const src = { address: req.source_address, port: req.source_port, transport: req.protocol || 'udp' };
     const refuse = (status: number, reason: RejectionReason, extra: Record<string, unknown> = {}): void => {
-      policy.metrics.rejections.inc({ reason });
+      // The limits count their own refusals.
+      if (!LIMIT_REASONS.has(reason)) policy.metrics.rejections.inc({ reason });
       this.cc.reject(res, status, reason, sipCallId, { source: src.address, ...extra });
     };
     if ((await policy.sources.blocked(src.address)).blocked) return refuse(403, 'source_blocked');

@@ -1,16 +1,14 @@
-// Toll-free origination and in-country pinning: a call for a pinned number must be handled by an SBC
-// in the number's country (calls.pinning.countries) or, for toll-free numbers, in the owner's region.
-// A call that reached another colocation is refused or redirected (302) to one that may take it.
+// Toll-free origination and in-country pinning at call time: the plan pins a country's numbers to
+// SBCs of that country or region (voice_countries.pin; src/routing/pinning.ts decides), and toll-free
+// numbers may be pinned to SBCs of the owner's region (calls.pinning.tollFreeInRegion). A call that
+// reached another colocation is refused or redirected (voice.pinning).
 import type { NumberEntry } from '../accounts/number-settings.js';
 import type { CallsConfig } from '../config/index.js';
+import type { PlanSnapshot } from '../plan/plan-cache.js';
+import { pinningDecision as decide, type PinningDecision, type SbcPlace } from '../routing/pinning.js';
 import type { SbcInfo } from './sbc/sbc-connection.js';
 
-export type PinningDecision =
-  | { action: 'accept' }
-  | { action: 'refuse'; reason: string }
-  | { action: 'redirect'; reason: string; target: string };
-
-// NANP toll-free area codes, and the international (UIFN) and common national toll-free forms.
+// NANP toll-free area codes, UIFN, and common national toll-free ranges.
 const TOLL_FREE = [
   /^\+18(00|33|44|55|66|77|88)/,
   /^\+800/,
@@ -25,28 +23,29 @@ export function isTollFree(e164: string): boolean {
   return TOLL_FREE.some((re) => re.test(e164));
 }
 
-export function pinningDecision(
-  cfg: CallsConfig['pinning'],
-  number: Pick<NumberEntry, 'e164' | 'country' | 'region'>,
-  sbc: SbcInfo,
-  all: readonly SbcInfo[],
-): PinningDecision {
-  if (cfg.mode === 'off') return { action: 'accept' };
-  let allowed: ((s: SbcInfo) => boolean) | undefined;
-  let reason = '';
-  if (cfg.countries.includes(number.country)) {
-    allowed = (s) => s.country === number.country;
-    reason = 'pinned-country';
-  } else if (cfg.tollFreeInRegion && isTollFree(number.e164)) {
-    allowed = (s) => s.region === number.region;
-    reason = 'toll-free-region';
-  }
-  if (!allowed || allowed(sbc)) return { action: 'accept' };
-  if (cfg.mode === 'redirect') {
-    for (const s of all) {
-      const target = cfg.redirectTargets[s.colocation];
-      if (allowed(s) && target) return { action: 'redirect', reason, target };
-    }
-  }
-  return { action: 'refuse', reason };
+export function pinningFor(input: {
+  cfg: CallsConfig['pinning'];
+  mode: 'refuse' | 'redirect';
+  plan: PlanSnapshot;
+  number: Pick<NumberEntry, 'e164' | 'country' | 'region'>;
+  at: SbcInfo;
+  sbcs: readonly SbcInfo[];
+}): PinningDecision {
+  const { cfg, number } = input;
+  let pin = input.plan.countries.get(number.country)?.pin;
+  if ((!pin || pin === 'none') && cfg.tollFreeInRegion && isTollFree(number.e164)) pin = 'region';
+  const place = (s: SbcInfo): SbcPlace => ({
+    name: s.name,
+    country: s.country,
+    region: s.region,
+    sipUri: cfg.sipUris[s.name],
+  });
+  return decide({
+    numberCountry: number.country,
+    numberRegion: number.region,
+    pin,
+    at: place(input.at),
+    sbcs: input.sbcs.map(place),
+    mode: input.mode,
+  });
 }

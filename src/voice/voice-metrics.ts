@@ -22,13 +22,6 @@ export function voiceMetrics(r: Registry) {
       ['direction'],
       [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20],
     ),
-    decision: histogram(
-      r,
-      'voice_routing_decision_seconds',
-      'Time from INVITE received to the first B-leg INVITE sent (or the rejection)',
-      ['direction'],
-      [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
-    ),
     attempts: counter(r, 'voice_carrier_attempts_total', 'B-leg attempts to carriers (seizures)', [
       'carrier',
     ]),
@@ -45,7 +38,12 @@ export function voiceMetrics(r: Registry) {
       'carrier',
       'outcome',
     ]),
-    rejections: counter(r, 'voice_rejections_total', 'Calls refused before any B leg, by reason', ['reason']),
+    rejections: counter(
+      r,
+      'voice_rejections_total',
+      'Calls refused by call control before any B leg, by reason (policy reasons included)',
+      ['reason'],
+    ),
     unrecorded: counter(
       r,
       'calls_unrecorded_total',

@@ -123,8 +123,12 @@ export const voiceFeature: Feature = {
       },
       activeCalls: () => calls.count(),
     };
-    ctx.provide(CALLS_SERVICE, calls);
-    ctx.provide(VOICE_DRAIN_SERVICE, drain);
+    // Without any SBC this instance carries no calls: it offers no call registry or drain, so other
+    // features (ops' drain) see "no voice here" rather than an empty registry.
+    if (endpoints.length > 0) {
+      ctx.provide(CALLS_SERVICE, calls);
+      ctx.provide(VOICE_DRAIN_SERVICE, drain);
+    }
 
     ctx.lifecycle.onStop('intake', 'voice-routes', () => drain.drain());
     ctx.lifecycle.onStop('drain', 'voice-calls', async (signal) => {

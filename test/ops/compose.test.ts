@@ -42,7 +42,16 @@ t.test('docker-compose config accepts the stack, wired as production', async (t)
   const { code, out, err } = await composeConfig();
   t.equal(code, 0, err);
   const services = (parse(out) as { services: Record<string, Service> }).services;
-  for (const name of ['daemon', 'drachtio', 'freeswitch', 'postgres', 'redis', 'prometheus', 'grafana'])
+  for (const name of [
+    'daemon',
+    'drachtio',
+    'freeswitch',
+    'recordings',
+    'postgres',
+    'redis',
+    'prometheus',
+    'grafana',
+  ])
     t.ok(services[name], `service ${name}`);
   t.match(services.drachtio?.image ?? '', /^drachtio\/drachtio-server/, 'drachtio-server image');
 
@@ -54,7 +63,7 @@ t.test('docker-compose config accepts the stack, wired as production', async (t)
         typeof v === 'string' ? (v.split(':') as [string, string]) : [v.source, v.target];
       if (source.startsWith('/')) mounts.push({ service: name, source, target });
     }
-  t.ok(mounts.length >= 5, `${mounts.length} bind mounts`);
+  t.ok(mounts.length >= 10, `${mounts.length} bind mounts`);
   for (const m of mounts) {
     t.ok(m.source.startsWith(root.replace(/\/$/, '')), `${m.service}: ${m.source} is inside the repository`);
     t.ok(existsSync(m.source), `${m.service}: ${path.relative(root, m.source)} exists`);
@@ -75,6 +84,45 @@ t.test('docker-compose config accepts the stack, wired as production', async (t)
   t.match(config.redis.url?.reveal() ?? '', /^redis:\/\/redis:6379/, 'Redis by service name');
   t.match(config.databases.control?.url.reveal() ?? '', /@postgres:5432\/control$/, 'control database');
   t.match(config.databases.regions.NOAM?.url.reveal() ?? '', /@postgres:5432\/noam$/, 'NOAM database');
+  // FreeSWITCH: the daemon reaches its event socket by service name on the port its config listens on,
+  // and FreeSWITCH admits the daemon's address (DAEMON_CIDR) and connects back to it.
+  const media = config.media.servers[0]!;
+  t.equal(media.eslHost, 'freeswitch', 'event socket of the freeswitch service');
+  const esl = readFileSync(
+    path.join(root, 'docker/freeswitch/conf/autoload_configs/event_socket.conf.xml'),
+    'utf8',
+  );
+  t.match(
+    esl,
+    new RegExp(`name="listen-port" value="${media.eslPort}"`),
+    'on the port FreeSWITCH listens on',
+  );
+  t.equal(media.eslSecret.reveal(), services.freeswitch!.environment?.ESL_PASSWORD, 'with its password');
+  const fsEnv = services.freeswitch!.environment ?? {};
+  const daemonIp = (services.daemon as { networks?: Record<string, { ipv4_address?: string }> }).networks
+    ?.core?.ipv4_address;
+  t.equal(media.advertisedHost, daemonIp, "FreeSWITCH connects back to the daemon's address");
+  const [net, bits] = (fsEnv.DAEMON_CIDR ?? '').split('/');
+  const prefix = net!
+    .split('.')
+    .slice(0, Number(bits) / 8)
+    .join('.');
+  t.ok(
+    daemonIp?.startsWith(`${prefix}.`),
+    `the daemon (${daemonIp}) is inside DAEMON_CIDR ${fsEnv.DAEMON_CIDR}`,
+  );
+  t.match(media.filesUrl, /^http:\/\/recordings:8090\//, 'recordings file service by service name');
+  t.equal(media.filesToken.reveal(), services.recordings!.environment?.RECORDINGS_TOKEN, 'with its token');
+  t.equal(config.media.drachtio.host, 'drachtio', 'fsmrf INVITEs go through the drachtio service');
+  for (const file of ['vars.xml', 'event_socket.conf.xml', 'acl.conf.xml', 'drachtio_mrf.xml', 'mrf.xml'])
+    t.ok(
+      mounts.some(
+        (m) =>
+          m.service === 'freeswitch' && m.source.includes('docker/freeswitch/') && m.source.endsWith(file),
+      ),
+      `FreeSWITCH gets ${file} from docker/freeswitch/`,
+    );
+
   const init = readFileSync(path.join(root, 'docker/postgres/init.sql'), 'utf8');
   for (const db of ['control', 'noam']) t.match(init, new RegExp(`CREATE DATABASE ${db};`), `${db} created`);
 

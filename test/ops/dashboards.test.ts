@@ -41,7 +41,8 @@ t.test('dashboards: the four boards, unique uids, every panel on the provisioned
   const boards = dashboardFiles();
   const uids = boards.map((b) => (b.json as unknown as { uid: string }).uid);
   t.equal(new Set(uids).size, uids.length, 'unique uids');
-  for (const required of ['rc-overview', 'rc-platform']) t.ok(uids.includes(required), `${required} exists`);
+  for (const required of ['rc-overview', 'rc-carriers', 'rc-messaging', 'rc-platform'])
+    t.ok(uids.includes(required), `${required} exists`);
   const ds = parse(
     readFileSync(new URL('deploy/grafana/provisioning/datasources/prometheus.yaml', root), 'utf8'),
   ) as { datasources: { uid: string }[] };

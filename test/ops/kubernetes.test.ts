@@ -9,7 +9,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
+import { renderPrometheusRule } from '../../scripts/prometheus-rule.js';
 import { loadConfig, REGIONS } from '../../src/config/index.js';
 import { tempDir } from '../support/config.js';
 
@@ -59,6 +60,17 @@ async function validate(obj: Obj): Promise<void> {
   new Model(obj).validate();
 }
 
+const alertGroups = (
+  parse(readFileSync(path.join(root, 'deploy/prometheus/alerts.yaml'), 'utf8')) as { groups: unknown[] }
+).groups;
+
+t.test('deploy/k8s/base/prometheusrule.yaml is generated from alerts.yaml (make dashboards)', async (t) => {
+  t.equal(
+    readFileSync(path.join(root, 'deploy/k8s/base/prometheusrule.yaml'), 'utf8'),
+    renderPrometheusRule(),
+  );
+});
+
 const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
   Object.entries(selector).every(([k, v]) => labels[k] === v);
 
@@ -75,6 +87,7 @@ for (const region of REGIONS) {
       'Service',
       'ServiceAccount',
       'ServiceMonitor',
+      'PrometheusRule',
     ])
       t.ok(kinds.includes(kind), `renders a ${kind}`);
     for (const o of objects) {
@@ -120,6 +133,11 @@ for (const region of REGIONS) {
       'scrapes a Service port',
     );
     t.equal(monitor.spec.endpoints[0].path, '/metrics');
+    t.same(
+      one('PrometheusRule').spec.groups,
+      alertGroups,
+      'the PrometheusRule carries deploy/prometheus/alerts.yaml',
+    );
 
     const [container] = pod.spec.containers;
     const portNames = container.ports.map((p: { name: string }) => p.name);

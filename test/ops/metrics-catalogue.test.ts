@@ -5,6 +5,9 @@ import t from 'tap';
 import { loadedDaemon, scrape } from './support/traffic.js';
 import { parseCatalogue, parseExposition } from './support/exposition.js';
 
+// A daemon, calls through sipp and messages through an SMSC: slow on a shared machine.
+t.setTimeout(600_000);
+
 /** Labels that would carry an id or a number: never allowed, whatever their values. */
 const FORBIDDEN_LABELS = [
   'number',

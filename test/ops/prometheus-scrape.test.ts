@@ -13,6 +13,9 @@ import { freePort } from '../support/ports.js';
 import { tempDir } from '../support/config.js';
 import { waitFor } from '../support/wait.js';
 
+// A daemon, calls through sipp and messages through an SMSC: slow on a shared machine.
+t.setTimeout(600_000);
+
 const rulesFile = fileURLToPath(new URL('../../deploy/prometheus/alerts.yaml', import.meta.url));
 
 interface PromResponse<T> {

@@ -51,6 +51,8 @@ export async function startVoiceApp(
       instance: { id: 'voice-test', region: opts.instanceRegion ?? 'NOAM' },
       edge: { enabled: true, sipPort: 0, appPort: 0 },
       records: { flushIntervalMs: 5 },
+      // No OPTIONS pings unless a test asks: sipp peers would take them for unexpected messages.
+      voice: { gatewayHealth: { pingIntervalMs: 0 } },
       ...(opts.overrides ?? {}),
     } as never,
     opts.extraFeatures ? { features: [...defaultFeatures({} as never), ...opts.extraFeatures] } : {},
@@ -88,7 +90,8 @@ export async function addCarrier(
     countries: opts.countries ?? ['US'],
     regions: ['NOAM'],
     status: 'active',
-    settings: { voice: (opts.voice ?? {}) as VoiceCarrierSettings },
+    // A generous provisional bound unless the test sets one: the machine is shared and slow.
+    settings: { voice: { provisionalTimeoutMs: 10_000, ...(opts.voice ?? {}) } as VoiceCarrierSettings },
   });
   const gateway = await app.planService.createGateway(SYSTEM, {
     carrierId: carrier.id,
@@ -108,10 +111,16 @@ export async function addCarrier(
       priority: r.priority ?? 100,
       cost: r.cost ?? 0.01,
     });
-  await waitFor(() => app.plan.snapshot.gateways.some((g) => g.id === gateway.id), {
-    message: 'plan reload with the new gateway',
-    timeoutMs: 45_000,
-  });
+  const routes = (opts.routes ?? []).length;
+  await waitFor(
+    () =>
+      app.plan.snapshot.gateways.some((g) => g.id === gateway.id) &&
+      app.plan.snapshot.routes.filter((r) => r.carrierId === carrier.id).length === routes,
+    {
+      message: 'plan reload with the new gateway and routes',
+      timeoutMs: 45_000,
+    },
+  );
   return { carrier, gateway, port };
 }
 
@@ -199,4 +208,14 @@ export function headerLines(text: string): [string, string][] {
       const i = l.indexOf(':');
       return [l.slice(0, i).trim().toLowerCase(), l.slice(i + 1).trim()] as [string, string];
     });
+}
+
+/**
+ * A sipp UAS bound and settled. sipp can be seen bound in /proc/net before it answers: a request in
+ * that window meets a closed port (ICMP refused, the edge reports 503 as drachtio would), so the
+ * first request waits until the port has been bound for a moment.
+ */
+export async function settled(sipp: { ready(): Promise<void> }): Promise<void> {
+  await sipp.ready();
+  await new Promise((r) => setTimeout(r, 300));
 }

@@ -9,6 +9,7 @@ import {
   addCarrier,
   addCustomer,
   addNumber,
+  settled,
   startVoiceApp,
   uacKeys,
   voiceScenario,
@@ -99,7 +100,7 @@ t.test('inbound routing', async (t) => {
       calls: 1,
       timeoutMs: 40_000,
     });
-    await Promise.all([first.ready(), second.ready()]);
+    await Promise.all([settled(first), settled(second)]);
     await addNumber(app, cust.id, '+12025550112', {
       destinations: [
         { type: 'sip', uri: `sip:first@127.0.0.1:${first.port}`, timeoutSec: 5 },
@@ -121,6 +122,42 @@ t.test('inbound routing', async (t) => {
     t.ok(rang >= 4900 && rang < 15_000, `second tried after the first's 5 s timeout (${rang} ms)`);
   });
 
+  await t.test(
+    'simultaneous ring: both destinations ring, the first to answer wins, the other is cancelled',
+    async (t) => {
+      const ringer = await startSipp({
+        scenario: voiceScenario(t, 'uas_ring_noanswer.xml'),
+        calls: 1,
+        timeoutMs: 40_000,
+      });
+      const answerer = await startSipp({
+        scenario: voiceScenario(t, 'uas_answer.xml'),
+        calls: 1,
+        timeoutMs: 40_000,
+      });
+      await Promise.all([settled(ringer), settled(answerer)]);
+      await addNumber(app, cust.id, '+12025550115', {
+        destinations: [
+          { type: 'sip', uri: `sip:a@127.0.0.1:${ringer.port}`, timeoutSec: 20 },
+          { type: 'sip', uri: `sip:b@127.0.0.1:${answerer.port}`, timeoutSec: 20 },
+        ],
+        strategy: 'simultaneous',
+      });
+      const r = await caller('+12025550115', voiceScenario(t, 'uac.xml'));
+      t.equal(r.exitCode, 0, r.errors);
+      t.equal((await ringer.done).exitCode, 0, 'the ringing one got the CANCEL');
+      t.equal((await answerer.done).exitCode, 0);
+      const [cdr] = await waitCdr(app, 'NOAM', '+12025550115');
+      t.equal(cdr?.disposition, 'answered');
+      t.equal(cdr?.attempts.length, 2);
+      t.ok(
+        Math.abs(Date.parse(cdr?.attempts[0].startedAt) - Date.parse(cdr?.attempts[1].startedAt)) < 1000,
+        'rung together',
+      );
+      t.same(cdr?.attempts.map((a: { outcome: string }) => a.outcome).sort(), ['answered', 'cancelled']);
+    },
+  );
+
   await t.test('forward to a number: out through the carrier of its route, with Diversion', async (t) => {
     const out = await addCarrier(app, 'Termination Carrier', {
       direction: 'outbound',
@@ -132,7 +169,7 @@ t.test('inbound routing', async (t) => {
       localPort: out.port,
       timeoutMs: 40_000,
     });
-    await gw.ready();
+    await settled(gw);
     await addNumber(app, cust.id, '+12025550113', {
       destinations: [{ type: 'number', e164: '+15552220000', timeoutSec: 10 }],
       strategy: 'sequential',
@@ -155,7 +192,7 @@ t.test('inbound routing', async (t) => {
       calls: 1,
       timeoutMs: 40_000,
     });
-    await callee.ready();
+    await settled(callee);
     await addNumber(
       app,
       cust.id,
@@ -184,7 +221,7 @@ t.test('inbound routing', async (t) => {
       calls: 1,
       timeoutMs: 40_000,
     });
-    await callee2.ready();
+    await settled(callee2);
     await addNumber(
       app,
       cust.id,

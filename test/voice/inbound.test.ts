@@ -8,6 +8,7 @@ import {
   addCustomer,
   addNumber,
   cdrsOf,
+  settled,
   startVoiceApp,
   uacKeys,
   voiceScenario,
@@ -25,7 +26,7 @@ t.test(
 
     // 1. caller hangs up.
     const callee = await startSipp({ scenario: 'uas', calls: 1, timeoutMs: 30_000 });
-    await callee.ready();
+    await settled(callee);
     const number = '+442071838750';
     await addNumber(app, euro.id, number, {
       destinations: [{ type: 'sip', uri: `sip:alice@127.0.0.1:${callee.port}`, timeoutSec: 10 }],
@@ -96,7 +97,7 @@ t.test(
 
     // 2. callee hangs up.
     const callee2 = await startSipp({ scenario: { file: 'test/support/sipp/uas_callee_bye.xml' }, calls: 1 });
-    await callee2.ready();
+    await settled(callee2);
     const number2 = '+442071838751';
     await addNumber(app, euro.id, number2, {
       destinations: [{ type: 'sip', uri: `sip:bob@127.0.0.1:${callee2.port}` }],
@@ -118,6 +119,38 @@ t.test(
     t.equal(cdr2?.disposition, 'answered');
   },
 );
+
+t.test('re-INVITE passes through to the other leg (hold)', async (t) => {
+  const { app, sipPort } = await startVoiceApp(t, { regions: ['NOAM'] });
+  const cust = await addCustomer(app, 'NOAM');
+  const carrier = await addCarrier(app, 'Hold Carrier', { direction: 'inbound' });
+  const callee = await startSipp({ scenario: { file: 'test/support/sipp/uas_reinvite.xml' }, calls: 1 });
+  await settled(callee);
+  const number = '+12025550160';
+  await addNumber(app, cust.id, number, {
+    destinations: [{ type: 'sip', uri: `sip:hold@127.0.0.1:${callee.port}` }],
+    strategy: 'sequential',
+  });
+  const caller = await runSipp({
+    scenario: { file: 'test/support/sipp/uac_reinvite.xml' },
+    target: { port: sipPort },
+    localPort: carrier.port,
+    service: number,
+    calls: 1,
+    timeoutMs: 30_000,
+  });
+  t.equal(caller.exitCode, 0, `hold and hang up ${caller.errors}`);
+  const c = await callee.done;
+  t.equal(c.exitCode, 0);
+  const reinvite = c.messages.filter((m) => m.direction === 'received' && m.method === 'INVITE')[1];
+  t.match(reinvite?.text, /a=sendonly/, 'the callee got the hold offer');
+  const ok = caller.messages.filter(
+    (m) => m.direction === 'received' && m.status === 200 && m.text.includes('m=audio'),
+  );
+  t.match(ok[1]?.text, /a=recvonly/, "the caller got the callee's answer");
+  const [cdr] = await waitCdr(app, 'NOAM', number);
+  t.equal(cdr?.disposition, 'answered');
+});
 
 async function waitFor200<T extends { status: number }>(fn: () => Promise<T>): Promise<T> {
   for (let i = 0; i < 200; i++) {

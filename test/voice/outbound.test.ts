@@ -10,6 +10,7 @@ import {
   addNumber,
   addTrunk,
   headerLines,
+  settled,
   startVoiceApp,
   uacKeys,
   voiceScenario,
@@ -52,7 +53,7 @@ t.test('outbound calls', async (t) => {
       calls: 1,
       timeoutMs: 40_000,
     });
-    await gw.ready();
+    await settled(gw);
     const r = await pbx('+12015550100', voiceScenario(t, 'uac_auth_call.xml', creds));
     t.equal(r.exitCode, 0, `authenticated call answered ${r.errors}`);
     const g = await gw.done;
@@ -116,7 +117,7 @@ t.test('outbound calls', async (t) => {
       calls: 1,
       timeoutMs: 40_000,
     });
-    await gw.ready();
+    await settled(gw);
     const ok = await pbx('+12025550177', voiceScenario(t, 'uac_auth_call.xml', creds));
     t.equal(ok.exitCode, 0, ok.errors);
     await gw.done;
@@ -158,7 +159,7 @@ t.test('outbound calls', async (t) => {
         calls: 1,
         timeoutMs: 40_000,
       });
-      await Promise.all([ga.ready(), gb.ready()]);
+      await Promise.all([settled(ga), settled(gb)]);
       const r = await pbx('+13015550100', voiceScenario(t, 'uac_auth_call.xml', creds));
       t.equal(r.exitCode, 0, r.errors);
       t.equal((await ga.done).exitCode, 0);
@@ -194,7 +195,7 @@ t.test('outbound calls', async (t) => {
         calls: 1,
         timeoutMs: 40_000,
       });
-      await Promise.all([gs.ready(), gok.ready()]);
+      await Promise.all([settled(gs), settled(gok)]);
       const r2 = await pbx('+13025550100', voiceScenario(t, 'uac_auth_call.xml', creds));
       t.equal(r2.exitCode, 0, r2.errors);
       await gs.stop();
@@ -222,7 +223,7 @@ t.test('outbound calls', async (t) => {
       calls: 1,
       timeoutMs: 40_000,
     });
-    await ga.ready();
+    await settled(ga);
     const r = await pbx('+13035550100', voiceScenario(t, 'uac_auth_fail.xml', { ...creds, status: 486 }));
     t.equal(r.exitCode, 0, r.errors);
     const busy = received(r, (m) => m.status === 486)[0];
@@ -258,7 +259,7 @@ t.test('outbound calls', async (t) => {
       calls: 1,
       timeoutMs: 40_000,
     });
-    await Promise.all([ga.ready(), gb.ready()]);
+    await Promise.all([settled(ga), settled(gb)]);
     // The PBX authenticates by IP for this one: a second trunk on 127.0.0.2.
     const ipCust = await addCustomer(app, 'NOAM', 'IP Customer');
     await addTrunk(app, ipCust.id, { name: 'ip-pbx', allowedIps: ['127.0.0.2'] });

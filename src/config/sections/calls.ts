@@ -42,24 +42,14 @@ export const CallsSection = Section('Voice call control: answers, failover, drai
   ),
   pinning: Type.Object(
     {
-      mode: Type.Union([Type.Literal('off'), Type.Literal('refuse'), Type.Literal('redirect')], {
-        default: 'off',
-        description:
-          'a call reaching an SBC outside the country or region where the number is pinned: refuse it, or redirect (302) to an SBC that may take it',
-      }),
-      countries: Type.Array(Type.String({ pattern: '^[A-Z]{2}$' }), {
-        default: [],
-        description:
-          'numbers of these countries are handled only by SBCs in that country (e.g. GB: UK calls transit a UK colocation)',
-      }),
       tollFreeInRegion: Type.Boolean({
-        default: true,
-        description: "toll-free numbers are handled only by SBCs in the number owner's region",
+        default: false,
+        description:
+          "toll-free numbers are handled only by SBCs of the owner's region (country pins come from the plan's voice_countries; refuse or redirect is voice.pinning)",
       }),
-      refuseStatus: SipStatus('answer when a call is refused for pinning', 403),
-      redirectTargets: Type.Record(Type.String({ minLength: 1 }), Type.String({ pattern: '^[^\\s]+$' }), {
+      sipUris: Type.Record(Type.String({ minLength: 1 }), Type.String({ pattern: '^sips?:[^\\s]+$' }), {
         default: {},
-        description: 'SIP host[:port] of each colocation, for redirects (colocation name → address)',
+        description: 'SIP URI of each SBC by name, the Contact of a 302 when a call is redirected to it',
       }),
     },
     { additionalProperties: false, default: {}, description: 'toll-free origination and in-country pinning' },

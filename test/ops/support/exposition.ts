@@ -65,18 +65,26 @@ export interface CatalogueRow {
 /** Rows of every `| name | type | labels | meaning |` table in docs/metrics.md. */
 export function parseCatalogue(file = new URL('../../../docs/metrics.md', import.meta.url)): CatalogueRow[] {
   const rows: CatalogueRow[] = [];
+  const lines = readFileSync(file, 'utf8').split('\n');
+  // The owner of a section is its `<!-- rows: name -->` marker, wherever it sits in the section.
+  const owners = new Map<string, string>();
   let section = '';
-  let owner = '';
-  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+  for (const raw of lines) {
+    const line = raw.trim();
+    const heading = /^##\s+(.*)$/.exec(line);
+    if (heading) section = heading[1]!;
+    const marker = /^<!-- rows: (\S+) -->$/.exec(line);
+    if (marker) owners.set(section, marker[1]!);
+  }
+  section = '';
+  for (const raw of lines) {
     const line = raw.trim();
     const heading = /^##\s+(.*)$/.exec(line);
     if (heading) {
       section = heading[1]!;
-      owner = '';
       continue;
     }
-    const marker = /^<!-- rows: (\S+) -->$/.exec(line);
-    if (marker) owner = marker[1]!;
+    const owner = owners.get(section) ?? '';
     if (!line.startsWith('|')) continue;
     const cells = line
       .slice(1, line.endsWith('|') ? -1 : undefined)

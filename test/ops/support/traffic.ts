@@ -12,17 +12,24 @@ import { startEdge, type RunningEdge } from '../../../src/edge/index.js';
 import { CDR, MDR } from '../../../src/records/index.js';
 import { clusterConfig } from '../../support/cluster.js';
 import { startTestApp } from '../../support/app.js';
-import { addCustomer, makeCdr, makeMdr } from '../../support/records.js';
-import { startSmsc } from '../../support/smsc.js';
-import { setupMessaging, startReceiver } from '../../support/messaging.js';
+import { startFreeSwitch, type FreeSwitchStandIn } from '../../support/freeswitch/freeswitch.js';
+import { mediaConfig } from '../../support/recording.js';
 import { waitFor } from '../../support/wait.js';
-import { encodeGsm } from '../../../src/messaging/gsm.js';
+import type { RecordingHandle } from '../../../src/recording/recording.feature.js';
+import { tempDir } from '../../support/config.js';
+import { FileKeyProvider } from '../../../src/crypto/file.key-provider.js';
+import { addCustomer, makeCdr, makeMdr } from '../../support/records.js';
+import type { VoiceHandle } from '../../../src/voice/voice.feature.js';
+import { callTraffic } from './voice-traffic.js';
+import { messageTraffic, FAST_MESSAGING } from './message-traffic.js';
 
 export interface TrafficContext {
   t: Test;
   app: App;
   /** An operator key (set by the api step). */
   operatorKey: string;
+  /** The media server (FreeSWITCH stand-in) the recording feature anchors recorded calls on. */
+  media?: FreeSwitchStandIn;
   /** The SBC the daemon drives: its own embedded edge, or one this module started on its registry. */
   edge?: { sipPort: number; appPort: number; secret?: string };
 }
@@ -122,63 +129,74 @@ export const edgeTraffic: TrafficStep = {
       }),
     ]).finally(() => clearTimeout(timer));
     ctx.t.match(response, /^SIP\/2\.0 \d{3} /, 'the edge answered OPTIONS');
+    // A request without Call-ID: the edge rejects it as malformed (edge_sip_rejected_total).
+    socket.send(options.replace(/^Call-ID: .*\r\n/m, ''), sipPort, '127.0.0.1');
+    const rejected = async () =>
+      /^edge_sip_rejected_total\{/m.test(
+        await ctx.app.metrics.getSingleMetricAsString('edge_sip_rejected_total'),
+      );
+    for (let i = 0; i < 100 && !(await rejected()); i++) await new Promise((r) => setTimeout(r, 50));
+    ctx.t.ok(await rejected(), 'the edge counted the malformed request');
+  },
+};
+
+/** Retention: a sweep has completed (retention_oldest_overdue_seconds is measured by a sweep). */
+export const retentionTraffic: TrafficStep = {
+  name: 'retention',
+  async run(ctx) {
+    const swept = async () =>
+      /^retention_oldest_overdue_seconds\{/m.test(
+        await ctx.app.metrics.getSingleMetricAsString('retention_oldest_overdue_seconds'),
+      );
+    for (let i = 0; i < 300 && !(await swept()); i++) await new Promise((r) => setTimeout(r, 100));
+    ctx.t.ok(await swept(), 'a retention sweep completed');
   },
 };
 
 /**
- * Messaging: an aggregator (the test SMSC) bound over SMPP; one outbound SMS with its receipt and
- * status callback, one inbound SMS delivered to a webhook.
+ * The traffic every test of test/ops/ drives, in order. Messaging's step (outbound with receipt and
+ * status callback, inbound to a webhook, a refused inbound) is in message-traffic.ts, voice's in
+ * voice-traffic.ts.
  */
-export const messagingTraffic: TrafficStep = {
-  name: 'messaging',
-  async run(ctx) {
-    for (const ring of ['NOAM', 'control']) await ctx.app.envelope.provider.rotate(ring);
-    const smsc = await startSmsc({ receipt: () => 'DELIVRD' });
-    ctx.t.teardown(() => smsc.close());
-    const hook = await startReceiver(ctx.t);
-    const s = await setupMessaging(ctx.t, ctx.app, {
-      smscs: [smsc],
-      number: '+12025550199',
-      op: ctx.operatorKey,
-      messaging: { webhookUrl: hook.url },
-    });
-    ctx.t.equal(
-      await http(ctx, 'POST', '/v1/messages', s.key, {
-        from: s.number,
-        to: '+447911123456',
-        text: 'ops traffic',
-        statusCallbackUrl: hook.url,
-      }),
-      202,
-    );
-    ctx.t.equal(
-      await smsc.deliver({
-        source_addr: '447911123456',
-        destination_addr: '12025550199',
-        short_message: encodeGsm('hi'),
-      }),
-      0,
-    );
-    await waitFor(
-      () =>
-        hook.accepted.some((r) => r.json.status === 'delivered') &&
-        hook.accepted.some((r) => r.json.event === 'message.received'),
-      {
-        message: 'messaging traffic delivered',
-        timeoutMs: 30_000,
-      },
-    );
-  },
-};
-
-/** The traffic every test of test/ops/ drives, in order. Voice and messaging add theirs here. */
-export const TRAFFIC: TrafficStep[] = [apiTraffic, recordsTraffic, edgeTraffic, messagingTraffic];
+export const TRAFFIC: TrafficStep[] = [
+  apiTraffic,
+  recordsTraffic,
+  retentionTraffic,
+  edgeTraffic,
+  callTraffic,
+  messageTraffic,
+];
 
 /** A daemon on real PostgreSQL and Redis that has carried every step of `steps`. */
 export async function loadedDaemon(t: Test, steps: TrafficStep[] = TRAFFIC): Promise<TrafficContext> {
   const shared = await clusterConfig(t, ['NOAM', 'EURO']);
-  const app = await startTestApp(t, { ...shared, instance: { id: 'ops-1' } } as never);
-  const ctx: TrafficContext = { t, app, operatorKey: '' };
+  // Region keys as production has them (a KMS or a mounted secret): made here, never on demand.
+  const keyDir = tempDir(t, 'keys');
+  const keys = new FileKeyProvider(keyDir, false);
+  for (const ring of ['control', 'NOAM', 'EURO']) await keys.rotate(ring);
+  // A media server for recorded calls: the FreeSWITCH stand-in, reached through the embedded edge.
+  const media = await startFreeSwitch({ heartbeatMs: 500 });
+  t.teardown(() => media.close());
+  const app = await startTestApp(t, {
+    media: { ...mediaConfig(media, { appPort: 0, secret: '' }), drachtio: {} },
+    ...shared,
+    crypto: { ...shared.crypto, keyDir },
+    ...FAST_MESSAGING,
+    instance: { id: 'ops-1' },
+    // The daemon's own embedded edge, as `make run` starts it: voice drives it over the app protocol.
+    edge: { enabled: true, sipPort: 0, appPort: 0 },
+    records: { flushIntervalMs: 5 },
+    retention: { sweepIntervalMs: 1000 },
+  } as never);
+  const ctx: TrafficContext = { t, app, operatorKey: '', media };
+  const recording = app.features.recording as RecordingHandle | undefined;
+  if (recording?.pool)
+    await waitFor(() => recording.pool?.slots[0]?.state === 'up', { message: 'media server connected' });
+  const voice = app.features.voice as VoiceHandle | undefined;
+  if (voice?.edge) {
+    await voice.pool.waitConnected(15_000);
+    ctx.edge = { sipPort: voice.edge.sipPort, appPort: voice.edge.appPort };
+  }
   // Steps run on the owning test: what they start (an edge, a sipp) lives as long as the daemon.
   for (const step of steps) {
     try {
