@@ -229,6 +229,7 @@ export class OutboundService {
       try {
         await this.poll();
       } catch (err) {
+        if (isTransient(err)) this.d.m.regionUnavailable.inc({ operation: 'outbound_poll' });
         this.d.log.warn({ err: (err as Error).message }, 'outbound poll failed');
       }
       if (!this.#stopped) this.#timer = setTimeout(tick, this.d.config.outbound.pollIntervalMs);

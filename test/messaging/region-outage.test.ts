@@ -148,6 +148,10 @@ t.test(
 
     await sleep(1500);
     t.equal(smsc.submits.length, submitsAtCut, 'nothing submitted during the outage');
+    t.ok(
+      (await metricSum(app, 'messaging_region_unavailable_total', 'outbound_poll')) >= 1,
+      'failed polls counted',
+    );
     t.notOk(
       hook.received.some((r) => r.json.event === 'message.received'),
       'no webhook for the unrecorded inbound message',
