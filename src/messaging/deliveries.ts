@@ -22,6 +22,7 @@ import { claimOutbox, insertOutbox, type OutboxRow } from './messages.repo.js';
 import { signPayload, customerSigningKey } from './signing.js';
 import type { MessagingMetrics } from './metrics.js';
 import { WebhookClient } from './http-post.js';
+import { isTransient } from '../records/writer.js';
 
 export interface DeliveryRequest {
   messageId: string;
@@ -196,6 +197,7 @@ export class Deliveries {
           d.m.oldestUndelivered.set({ channel: ch }, Number(oldest.find((o) => o.channel === ch)?.age ?? 0));
       }
     } catch (err) {
+      if (isTransient(err)) d.m.regionUnavailable.inc({ operation: 'delivery_poll' });
       d.log.warn({ err: (err as Error).message }, 'delivery poll failed');
     } finally {
       this.#polling = false;

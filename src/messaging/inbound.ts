@@ -30,6 +30,8 @@ import { SMPP_STATUS } from './smpp/raw-codec.js';
 import type { Bind } from './smpp/bind.js';
 import type { ReceiptBook } from './receipts.js';
 import { STATUS_VERSION } from './messages.repo.js';
+import { isTransient } from '../records/writer.js';
+import { InboundWriter } from './inbound-writer.js';
 import type { Claimed, Deliveries } from './deliveries.js';
 import type { MessagingMetrics } from './metrics.js';
 
@@ -79,8 +81,17 @@ function encodingName(dataCoding: number): string {
 
 export class InboundService {
   readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #writer: InboundWriter;
 
-  constructor(private readonly d: InboundDeps) {}
+  constructor(private readonly d: InboundDeps) {
+    this.#writer = new InboundWriter({
+      instanceId: d.instanceId,
+      leaseMs: d.config.delivery.leaseMs,
+      maxBatch: 200,
+      maxInflight: 2,
+      onCommit: (rows) => d.m.inboundBatchRows.observe(rows),
+    });
+  }
 
   stop(): void {
     for (const t of this.#timers.values()) clearTimeout(t);
@@ -254,57 +265,48 @@ export class InboundService {
       mimeType: m.mimeType,
       ...(m.filename ? { filename: m.filename } : {}),
     }));
-    // One statement (atomic on its own): the MDR, the kept content and the pre-claimed deliveries.
-    // One round trip instead of a five-statement transaction keeps deliver_sm_resp fast.
-    await db.query(
-      `WITH m AS (
-         INSERT INTO mdrs (id, customer_id, created_at, direction, sender, recipient, parts, encoding, status,
-           carrier, media, status_version, incomplete)
-         VALUES ($1, $2, $3, 'inbound', $4, $5, $6, $7, 'received', $8, $9::jsonb, $10, $11)
-         ON CONFLICT (id, created_at) DO NOTHING
-       ), c AS (
-         INSERT INTO message_content (message_id, customer_id, created_at, body_enc, media, expires_at)
-         SELECT $1, $2, $3, $12::bytea, $13::jsonb, $14 WHERE $15::boolean
-       ), w AS (
-         INSERT INTO message_outbox (id, message_id, customer_id, channel, event, target, payload_enc,
-           locked_by, locked_until, attempts)
-         SELECT $16::uuid, $1, $2, 'webhook', 'message.received', $17::text, $18::bytea, $21,
-           now() + make_interval(secs => $22::float8 / 1000), 1
-         WHERE $17::text IS NOT NULL
-         ON CONFLICT (message_id, channel, event) DO NOTHING
-       )
-       INSERT INTO message_outbox (id, message_id, customer_id, channel, event, target, payload_enc,
-         locked_by, locked_until, attempts)
-       SELECT $19::uuid, $1, $2, 'mail', 'message.received', $20::text, $23::bytea, $21,
-         now() + make_interval(secs => $22::float8 / 1000), 1
-       WHERE $20::text IS NOT NULL
-       ON CONFLICT (message_id, channel, event) DO NOTHING`,
-      [
+    // One statement (atomic on its own) holds the MDR, the kept content and the pre-claimed
+    // deliveries; concurrent messages share it (inbound-writer.ts).
+    try {
+      await this.#writer.write(db, {
         id,
-        entry.customerId,
+        customerId: entry.customerId,
         createdAt,
-        msg.sender,
-        entry.e164,
-        msg.parts,
-        msg.encoding,
-        msg.carrier,
-        media.length ? JSON.stringify(media.map((m) => ({ size: m.size, mimeType: m.mimeType }))) : null,
-        STATUS_VERSION.received,
-        msg.incomplete ?? false,
-        body,
-        JSON.stringify(mediaRefs),
-        this.#contentExpiry(entry, createdAt, settings.keepContent),
-        Boolean(body || media.length),
-        webhook?.row.id ?? null,
-        webhook?.row.target ?? null,
-        webhook?.row.payload_enc ?? null,
-        mail?.row.id ?? null,
-        mail?.row.target ?? null,
-        d.instanceId,
-        d.config.delivery.leaseMs,
-        mail?.row.payload_enc ?? null,
-      ],
-    );
+        sender: msg.sender,
+        recipient: entry.e164,
+        parts: msg.parts,
+        encoding: msg.encoding,
+        carrier: msg.carrier,
+        media: media.length
+          ? JSON.stringify(media.map((m) => ({ size: m.size, mimeType: m.mimeType })))
+          : null,
+        statusVersion: STATUS_VERSION.received,
+        incomplete: msg.incomplete ?? false,
+        content:
+          body || media.length
+            ? {
+                bodyEnc: body,
+                mediaRefs: JSON.stringify(mediaRefs),
+                expiresAt: this.#contentExpiry(entry, createdAt, settings.keepContent),
+              }
+            : null,
+        outbox: [webhook, mail]
+          .filter((c): c is Claimed => c !== undefined)
+          .map((c) => ({
+            id: c.row.id,
+            channel: c.row.channel,
+            target: c.row.target,
+            payloadEnc: c.row.payload_enc as Buffer,
+          })),
+      });
+    } catch (err) {
+      // Nothing recorded: deliver_sm is answered ESME_RX_T_APPN and the aggregator retries.
+      if (isTransient(err)) {
+        d.m.regionUnavailable.inc({ operation: 'inbound' });
+        d.log.warn({ messageId: id, region }, 'region database unavailable: inbound message not recorded');
+      }
+      throw err;
+    }
     const claimed: Claimed[] = [webhook, mail].filter((c): c is Claimed => c !== undefined);
     d.m.messages.inc({ direction: 'inbound', aggregator: msg.carrier ?? 'none', status: 'received' });
     d.log.info(

@@ -170,6 +170,7 @@ export const messagingFeature: Feature = {
       await syncing;
       await pool.stop();
       inbound.stop();
+      receipts.stop();
       await deliveries.stop();
     });
 

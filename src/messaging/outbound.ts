@@ -23,6 +23,7 @@ import type { BindPool } from './smpp/bind-pool.js';
 import { NoBindAvailable } from './smpp/bind-pool.js';
 import { SubmitRejected } from './smpp/bind.js';
 import { isTemporary } from './smpp/raw-codec.js';
+import { isTransient } from '../records/writer.js';
 import { claimOutbound, insertMdr, updateMdrStatus, type OutboundRow } from './messages.repo.js';
 import type { ReceiptBook, SentInfo } from './receipts.js';
 import type { MessagingMetrics } from './metrics.js';
@@ -104,6 +105,30 @@ export class OutboundService {
     const count = countParts(input.text);
 
     const { region, db } = await d.router.forCustomer(customerId);
+    try {
+      return await this.#accept(db, region, customerId, input, check, count, owned);
+    } catch (err) {
+      // Nothing was accepted (the transaction did not commit) and nothing submitted: tell the client
+      // to retry, rather than a 500.
+      if (!isTransient(err)) throw err;
+      d.m.regionUnavailable.inc({ operation: 'send' });
+      d.log.warn({ region, err: (err as Error).message }, 'region database unavailable: message refused');
+      throw Errors.unavailable(
+        'the region database is unavailable; the message was not accepted, retry later',
+      );
+    }
+  }
+
+  async #accept(
+    db: Db,
+    region: Region,
+    customerId: string,
+    input: SendInput,
+    check: ReturnType<typeof checkSender>,
+    count: ReturnType<typeof countParts>,
+    owned: ReturnType<NumberCache['get']>,
+  ): Promise<Accepted> {
+    const { d } = this;
     if (input.idempotencyKey) {
       const existing = await this.#byKey(db, customerId, input.idempotencyKey);
       if (existing) return existing;
@@ -204,6 +229,7 @@ export class OutboundService {
       try {
         await this.poll();
       } catch (err) {
+        if (isTransient(err)) this.d.m.regionUnavailable.inc({ operation: 'outbound_poll' });
         this.d.log.warn({ err: (err as Error).message }, 'outbound poll failed');
       }
       if (!this.#stopped) this.#timer = setTimeout(tick, this.d.config.outbound.pollIntervalMs);

@@ -8,7 +8,13 @@
 //
 // An early receipt and its mapping meet whichever is written second: both sides write their own key
 // and then take the other's with getDel, so exactly one of them applies the receipt.
+//
+// When the final status cannot be applied because the region database is unreachable, the parts'
+// statuses stay in sms:rparts (shared state) and this instance retries applying them with backoff
+// until the database is back; the receipt is still answered with a temporary error, so that an
+// aggregator's retransmission finishes the job should this instance die meanwhile.
 import type { Logger } from 'pino';
+import { isTransient } from '../records/writer.js';
 import type { SharedState } from '../state/index.js';
 import type { Carrier } from '../plan/plan.repo.js';
 import { canonicalReceiptId, canonicalRespId, type Receipt, type ReceiptIdFormat } from './receipt.js';
@@ -27,8 +33,13 @@ export type FinalStatus = 'delivered' | 'undelivered' | 'failed';
 export type ApplyFinal = (info: SentInfo, status: FinalStatus, errorCode: string | null) => Promise<void>;
 
 const FINAL = new Set(['delivered', 'undelivered', 'failed']);
+const RETRY_MIN_MS = 250;
+const RETRY_MAX_MS = 10_000;
 
 export class ReceiptBook {
+  readonly #retries = new Map<string, NodeJS.Timeout>();
+  #stopped = false;
+
   constructor(
     private readonly state: SharedState,
     private readonly apply: ApplyFinal,
@@ -80,6 +91,12 @@ export class ReceiptBook {
     return 'matched';
   }
 
+  stop(): void {
+    this.#stopped = true;
+    for (const t of this.#retries.values()) clearTimeout(t);
+    this.#retries.clear();
+  }
+
   async #record(info: SentInfo, canon: string, receipt: Receipt): Promise<void> {
     if (!FINAL.has(receipt.status)) return;
     const n = await this.state.hashPut(
@@ -89,6 +106,11 @@ export class ReceiptBook {
       this.ttlMs,
     );
     if (n < info.parts) return;
+    await this.#finish(info);
+  }
+
+  /** Applies the final status once every part has reported; exactly one caller wins sms:rdone. */
+  async #finish(info: SentInfo, retryInMs = RETRY_MIN_MS): Promise<void> {
     if (!(await this.state.setIfAbsent(`sms:rdone:${info.messageId}`, '1', this.ttlMs))) return;
     const parts = Object.values(await this.state.hashGetAll(`sms:rparts:${info.messageId}`)).map(
       (v) => JSON.parse(v) as { s: FinalStatus; e: string | null },
@@ -102,11 +124,36 @@ export class ReceiptBook {
     try {
       await this.apply(info, status, bad?.e ?? null);
     } catch (err) {
-      // Let a retransmitted receipt try again.
+      // Let a retransmitted receipt, or our own retry, try again.
       await this.state.del(`sms:rdone:${info.messageId}`);
+      if (isTransient(err)) this.#retryLater(info, retryInMs);
       throw err;
     }
+    const pending = this.#retries.get(info.messageId);
+    if (pending) clearTimeout(pending);
+    this.#retries.delete(info.messageId);
     this.m.receiptLatency.observe({ aggregator: info.carrier }, (Date.now() - info.submittedAt) / 1000);
     await this.state.del(`sms:rparts:${info.messageId}`);
+  }
+
+  /** The region database is down: keep retrying the held status until it is applied. */
+  #retryLater(info: SentInfo, delayMs: number): void {
+    if (this.#stopped || this.#retries.has(info.messageId)) return;
+    this.m.regionUnavailable.inc({ operation: 'receipt' });
+    this.log.warn(
+      { messageId: info.messageId, aggregator: info.carrier, retryInMs: delayMs },
+      'region database unavailable: delivery receipt held, retrying',
+    );
+    const timer = setTimeout(() => {
+      this.#retries.delete(info.messageId);
+      // A transient failure re-arms the timer inside #finish; anything else is left to the
+      // aggregator's retransmission.
+      this.#finish(info, Math.min(delayMs * 2, RETRY_MAX_MS)).catch((err: Error) => {
+        if (!isTransient(err))
+          this.log.error({ messageId: info.messageId, err: err.message }, 'receipt retry failed');
+      });
+    }, delayMs);
+    timer.unref();
+    this.#retries.set(info.messageId, timer);
   }
 }
