@@ -12,8 +12,9 @@ import { CallRecord, dispositionOf } from './call-record.js';
 import type { ActiveCall } from './calls.js';
 import { MEDIA_ANCHOR_SERVICE, type AnchoredMedia, type MediaAnchor } from './media-anchor.js';
 import type { Carrier, Gateway } from '../plan/plan.repo.js';
-import { voiceSettingsOf, type VoiceCarrierSettings } from '../plan/carrier-settings.js';
-import { calledNumberOf, fromE164, toE164, uriUser, type NumberingConvention } from '../routing/normalize.js';
+import { voiceSettingsOf } from '../plan/carrier-settings.js';
+import { conventionOf } from './routing-decider.js';
+import { calledNumberOf, fromE164, toE164, uriUser } from '../routing/normalize.js';
 import { forwardingHeaders } from '../routing/header-policy.js';
 import { applySdpPolicy, restoreDropped } from '../routing/sdp-policy.js';
 import { trunkSettingsOf } from '../accounts/trunk-settings.js';
@@ -102,8 +103,7 @@ export class CallControl implements CallFlows {
   ): Promise<void> {
     const cfg = this.d.config.calls;
     const sipCallId = req.get('call-id') ?? '';
-    const voice = voiceSettingsOf(known.carrier.settings);
-    const conv = conventionOf(known.carrier, voice);
+    const conv = conventionOf(known.carrier);
     const parsed = toE164(calledNumberOf(conv, { requestUri: req.uri, to: req.get('to') }), conv);
     if (!parsed.ok) {
       this.d.policy.metrics.rejections.inc({ reason: 'bad_number' });
@@ -232,7 +232,7 @@ export class CallControl implements CallFlows {
       const voice = voiceSettingsOf(c.carrier.settings);
       const sdp = opts.callerSdp !== undefined ? applySdpPolicy(opts.callerSdp, voice) : undefined;
       const gw = c.gateways[0] as Gateway;
-      const user = fromE164(e164, conventionOf(c.carrier, voice));
+      const user = fromE164(e164, conventionOf(c.carrier));
       const carrierId = c.carrier.id;
       out.push({
         uri: `sip:${user}@${gw.host}:${gw.port}${gw.transport === 'udp' ? '' : `;transport=${gw.transport}`}`,
@@ -442,14 +442,4 @@ export class CallControl implements CallFlows {
       'call ended',
     );
   }
-}
-
-/** How a carrier writes numbers (its settings; national numbers in its first country by default). */
-export function conventionOf(carrier: Carrier, v: VoiceCarrierSettings): NumberingConvention {
-  return {
-    numberFormat: v.numberFormat,
-    techPrefix: v.techPrefix,
-    nationalCountry: v.nationalCountry ?? carrier.countries[0],
-    calledNumberIn: v.calledNumberIn,
-  };
 }
