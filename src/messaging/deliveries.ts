@@ -118,38 +118,19 @@ export class Deliveries {
     r: DeliveryRequest,
     claim = false,
   ): Promise<Claimed | undefined> {
-    const id = randomUUID();
-    const payloadEnc = await this.d.envelope.seal(
-      region,
-      Buffer.from(JSON.stringify(r.payload)),
-      outboxContext(id),
-    );
+    const prepared = await this.prepare(region, r);
+    const { row } = prepared;
     const inserted = await insertOutbox(q, {
-      id,
-      messageId: r.messageId,
-      customerId: r.customerId,
-      channel: r.channel,
-      event: r.event,
-      target: r.target,
-      payloadEnc,
+      id: row.id,
+      messageId: row.message_id,
+      customerId: row.customer_id,
+      channel: row.channel,
+      event: row.event,
+      target: row.target,
+      payloadEnc: row.payload_enc as Buffer, // prepare() always seals the payload
       ...(claim ? { lockedBy: this.d.instanceId, leaseMs: this.d.config.delivery.leaseMs } : {}),
     });
-    if (!inserted || !claim) return undefined;
-    return {
-      region,
-      payload: r.payload,
-      row: {
-        id,
-        message_id: r.messageId,
-        customer_id: r.customerId,
-        channel: r.channel,
-        event: r.event,
-        target: r.target,
-        payload_enc: payloadEnc,
-        attempts: 1,
-        created_at: new Date(),
-      },
-    };
+    return inserted && claim ? prepared : undefined;
   }
 
   /** Attempts deliveries claimed at write time (after their transaction committed). */
