@@ -8,15 +8,14 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
 import type { Config } from './config/index.js';
 import { createLogger } from './platform/logger.js';
 import { createRegistry, gauge } from './platform/metrics.js';
 import { Health } from './platform/health.js';
 import { Lifecycle } from './platform/lifecycle.js';
 import { timed, sharedStateTimer, SHARED_STATE_METHODS } from './platform/timed.js';
-import { openStores, type Stores } from './store/stores.js';
-import { openSharedState, type SharedState } from './state/index.js';
+import { openStores } from './store/stores.js';
+import { openSharedState } from './state/index.js';
 import { InvalidationBus } from './cache/invalidation.js';
 import { NumberCache } from './cache/number-cache.js';
 import { PlanCache } from './plan/plan-cache.js';
@@ -24,7 +23,7 @@ import { PlanService } from './plan/plan.service.js';
 import { AccountsService } from './accounts/accounts.service.js';
 import { RecordsWriter, CDR, MDR, SIP_TRACE } from './records/index.js';
 import { Envelope, UrlSigner, createKeyProvider } from './crypto/index.js';
-import { createObjectStore, type ObjectStore } from './objects/index.js';
+import { createObjectStore } from './objects/index.js';
 import { Authenticator } from './api/authenticator.js';
 import { buildApi } from './api/server.js';
 import type { Api, ApiModule } from './api/types.js';
@@ -46,22 +45,8 @@ const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
-export interface App {
-  config: Config;
-  log: Logger;
-  metrics: Registry;
-  health: Health;
-  lifecycle: Lifecycle;
-  stores: Stores;
-  state: SharedState;
-  bus: InvalidationBus;
-  numbers: NumberCache;
-  plan: PlanCache;
-  records: RecordsWriter;
-  envelope: Envelope;
-  objects: ObjectStore;
-  signer: UrlSigner;
-  accounts: AccountsService;
+/** A running daemon: every shared dependency its features got, plus what the composition root owns. */
+export interface App extends Omit<FeatureContext, 'provide' | 'lookup' | 'dataDir'> {
   planService: PlanService;
   api: Api;
   apiUrl: string;
@@ -212,21 +197,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   });
 
   return {
-    config,
-    log,
-    metrics,
-    health,
-    lifecycle,
-    stores,
-    state,
-    bus,
-    numbers,
-    plan,
-    records,
-    envelope,
-    objects,
-    signer,
-    accounts,
+    ...ctx,
     planService,
     api,
     apiUrl,
