@@ -13,6 +13,7 @@ import { policyMetrics } from '../../src/voice/guards/policy-metrics.js';
 import type { Gateway } from '../../src/plan/plan.repo.js';
 import { REDIS_URL, redisPrefix } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 
 const log = pino({ level: process.env.TEST_LOG ?? 'silent' });
 
@@ -298,3 +299,45 @@ for (const [name, make] of backends) {
     },
   );
 }
+
+// Redis unreachable (a cut proxy, not a stopped server): the limits fail open — the call proceeds,
+// the error is counted and logged — and hold again once Redis is back.
+t.test('redis cut: limits fail open and count it, then hold again after restore', async (t) => {
+  const target = new URL(REDIS_URL);
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+  t.teardown(() => proxy.close());
+  const via = new URL(REDIS_URL);
+  via.port = String(proxy.port);
+  const state = new RedisState({
+    url: via.toString(),
+    keyPrefix: await redisPrefix(t),
+    commandTimeoutMs: 500,
+  });
+  await state.connect();
+  t.teardown(() => state.close());
+  const registry = new Registry();
+  const metrics = policyMetrics(registry);
+  const limits = new CallLimits({ state, config: limitsConfig({ customerConcurrent: 1 }), metrics, log });
+  const errors = async () =>
+    (await registry.getSingleMetric('voice_guard_state_errors_total')!.get()).values.reduce(
+      (n, v) => n + v.value,
+      0,
+    );
+
+  const first = await limits.acquireCustomer({ callId: 'a', customerId: 'cut' });
+  t.ok(first.ok, 'first call takes the only slot');
+  t.notOk((await limits.acquireCustomer({ callId: 'b', customerId: 'cut' })).ok, 'limit holds');
+
+  proxy.cut();
+  const during = await limits.acquireCustomer({ callId: 'c', customerId: 'cut' });
+  t.ok(during.ok, 'Redis unreachable: the call is let through');
+  t.ok((await errors()) >= 1, 'the shared-state failure is counted');
+
+  proxy.restore();
+  await waitFor(async () => !(await limits.acquireCustomer({ callId: 'd', customerId: 'cut' })).ok, {
+    message: 'limit enforced again after restore',
+    timeoutMs: 20_000,
+  });
+  if (first.ok) await first.lease?.release();
+  t.ok((await limits.acquireCustomer({ callId: 'e', customerId: 'cut' })).ok, 'slot free after release');
+});
